@@ -1,0 +1,218 @@
+"""The `salessim` command line: a thin shell over the Python API.
+
+Each command loads scenarios with `loader.load`, calls one function of `experiment` or `results`,
+and prints a table. salessim's own exceptions become a short message on stderr and exit code 2;
+anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from salessim import experiment, loader, results
+from salessim.errors import ResultsError, ScenarioError
+from salessim.experiment import Progress as ProgressFn
+from salessim.experiment import RunResult
+from salessim.scenario import Scenario
+
+app = typer.Typer(
+    help="Simulate sales-team structures and compare them. See docs/cli.md.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out_console = Console()
+err_console = Console(stderr=True)
+T = TypeVar("T")
+
+HEADLINE = [
+    ("leads_arrived", "Leads arrived", "{:,.0f}"),
+    ("won", "Deals won", "{:,.1f}"),
+    ("lead_to_won", "Lead-to-won conversion", "{:.1%}"),
+    ("revenue", "Revenue", "{:,.0f}"),
+    ("lost_cold", "Leads gone cold", "{:,.1f}"),
+    ("lost_no_show", "No-shows", "{:,.1f}"),
+    ("open_at_end", "Open at horizon", "{:,.1f}"),
+    ("wait_first_contact_hours_mean", "Wait for first contact (h)", "{:,.1f}"),
+    ("cycle_hours_mean", "Sales cycle, mean (h)", "{:,.0f}"),
+    ("cycle_hours_p90", "Sales cycle, p90 (h)", "{:,.0f}"),
+]
+
+ReplicationsOpt = Annotated[int, typer.Option("-n", "--replications", min=1, help="Replications.")]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Root seed; random if omitted.")]
+WorkersOpt = Annotated[
+    int, typer.Option("--workers", "-w", min=1, help="Worker processes (results do not change).")
+]
+ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing results folder.")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")]
+
+
+def fail(message: str) -> None:
+    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(2)
+
+
+def guarded(action: Callable[[], T]) -> T:
+    """Run `action`, turning salessim's own errors into a message and exit code 2."""
+    try:
+        return action()
+    except ScenarioError as exc:
+        fail(loader.format_error(exc))
+    except ResultsError as exc:
+        fail(f"Error: {exc}")
+    raise AssertionError("unreachable")
+
+
+@contextmanager
+def progress_bar(total: int, quiet: bool, label: str) -> Iterator[ProgressFn | None]:
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def _cell(summary: pd.DataFrame, metric: str, fmt: str) -> str:
+    row = summary[summary["metric"] == metric]
+    if row.empty or pd.isna(row["mean"].iloc[0]):
+        return "-"
+    mean, lo, hi = (float(row[c].iloc[0]) for c in ("mean", "ci_low", "ci_high"))
+    if pd.isna(lo):
+        return fmt.format(mean)
+    return f"{fmt.format(mean)}  [{fmt.format(lo)}, {fmt.format(hi)}]"
+
+
+def _headline(result: RunResult) -> list[tuple[str, str, str]]:
+    rows = list(HEADLINE)
+    for role in result.scenario.roles:
+        rows.append((f"role.{role}.utilisation", f"Utilisation {role}", "{:.0%}"))
+    return rows
+
+
+def print_table(runs: Sequence[RunResult]) -> None:
+    n = len(runs[0].replications)
+    table = Table(title=f"Mean [95% CI] over {n} replications")
+    table.add_column("Metric")
+    for res in runs:
+        table.add_column(res.scenario.name, justify="right")
+    seen: list[tuple[str, str, str]] = []
+    for res in runs:
+        seen += [row for row in _headline(res) if row not in seen]
+    for metric, label, fmt in seen:
+        if metric == "revenue":
+            label = f"{label} ({runs[0].scenario.currency})"
+        table.add_row(label, *(_cell(res.summary, metric, fmt) for res in runs))
+    out_console.print(table)
+
+
+def default_out(name: str) -> Path:
+    return Path("results") / name
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="Scenario YAML files.")],
+) -> None:
+    """Check scenario files and report every problem with its line.
+
+    Example: salessim validate scenarios/two_level.yaml
+    """
+    problems = []
+    for path in files:
+        try:
+            scenario = loader.load(path)
+            out_console.print(f"{path}: ok ({scenario.name})", markup=False, highlight=False)
+        except ScenarioError as exc:
+            problems.append(loader.format_error(exc))
+    if problems:
+        fail("\n\n".join(problems))
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of the scenario format.
+
+    Example: salessim schema > scenario.schema.json
+    """
+    out_console.print_json(json.dumps(Scenario.model_json_schema(by_alias=True)))
+
+
+def _run_one(scenario: Scenario, source: Path, n: int, seed: int | None, workers: int,
+             quiet: bool) -> RunResult:
+    with progress_bar(n, quiet, scenario.name) as bar:
+        return experiment.run(scenario, n, seed, workers, bar, str(source))
+
+
+@app.command("run")
+def run_cmd(
+    file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    replications: ReplicationsOpt = 100,
+    seed: SeedOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder.")] = None,
+    workers: WorkersOpt = 1,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Run replications of one scenario and write results/<name>/.
+
+    Example: salessim run scenarios/two_level.yaml -n 200 --seed 1
+    """
+    scenario = guarded(lambda: loader.load(file))
+    folder = out or default_out(scenario.name)
+    guarded(lambda: results.prepare_folder(folder, force))
+    result = _run_one(scenario, file, replications, seed, workers, quiet)
+    guarded(lambda: results.write_run(result, folder, force=True))
+    if not quiet:
+        print_table([result])
+        out_console.print(f"Results in {folder}{os.sep} (seed {result.seed})", highlight=False)
+
+
+@app.command()
+def compare(
+    files: Annotated[list[Path], typer.Argument(help="Two or more scenario YAML files.")],
+    replications: ReplicationsOpt = 100,
+    seed: SeedOpt = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Results folder.")] = Path(
+        "results/comparison"
+    ),
+    workers: WorkersOpt = 1,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Run scenarios with the same seeds and compare them side by side.
+
+    Example: salessim compare scenarios/super_seller.yaml scenarios/three_step.yaml -n 200
+    """
+    scenarios = [guarded(lambda f=f: loader.load(f)) for f in files]  # type: ignore[misc]
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        fail(f"Error: scenario names must differ to be compared, got {', '.join(names)}")
+    guarded(lambda: results.prepare_folder(out, force))
+    seed = seed if seed is not None else experiment.fresh_seed()
+    runs = []
+    for scenario, path in zip(scenarios, files, strict=True):
+        runs.append(_run_one(scenario, path, replications, seed, workers, quiet))
+        guarded(lambda r=runs[-1]: results.write_run(r, out / r.scenario.name, force=True))
+    table = experiment.comparison_table(runs)
+    guarded(lambda: results.write_csv(out / "comparison.csv", table))
+    if not quiet:
+        print_table(runs)
+        out_console.print(f"Results in {out}{os.sep} (seed {seed})", highlight=False)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app()

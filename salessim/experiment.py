@@ -1,0 +1,140 @@
+"""Replications and their statistics: the Python API behind `salessim run` and `compare`.
+
+`run(scenario, replications, seed)` simulates replication r with `Streams(seed, r)` (serially or
+in worker processes; the result is the same either way), collects one flat record per
+replication into a DataFrame and summarises each metric with its mean, 95% confidence interval and
+percentiles. Writing files lives in `results`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from salessim.engine import simulate
+from salessim.metrics import Record, record
+from salessim.scenario import Scenario
+from salessim.streams import Streams, fresh_seed
+
+Progress = Callable[[int], None]
+SUMMARY_COLUMNS = ["metric", "mean", "sd", "ci_low", "ci_high", "p10", "p50", "p90", "n"]
+
+
+@dataclass
+class RunResult:
+    """Replications of one scenario: one row per replication plus how they were made."""
+
+    scenario: Scenario
+    seed: int
+    replications: pd.DataFrame
+    wall_seconds: float
+    workers: int = 1
+    source: str | None = None
+    summary: pd.DataFrame = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.summary = summarize(self.replications)
+
+
+def run_replication(scenario: Scenario, seed: int, replication: int) -> Record:
+    """Simulate one replication and return its flat record."""
+    rec = record(simulate(scenario, Streams(seed, replication)))
+    rec["replication"] = float(replication)
+    return rec
+
+
+def _run_chunk(scenario: Scenario, seed: int, reps: Sequence[int]) -> list[Record]:
+    return [run_replication(scenario, seed, r) for r in reps]
+
+
+def _chunks(reps: Sequence[int], size: int) -> Iterator[list[int]]:
+    for i in range(0, len(reps), size):
+        yield list(reps[i : i + size])
+
+
+def run(
+    scenario: Scenario,
+    replications: int = 100,
+    seed: int | None = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+    source: str | None = None,
+) -> RunResult:
+    """Run `replications` independent replications of `scenario` and summarise them."""
+    if replications < 1:
+        raise ValueError(f"replications must be >= 1, got {replications}")
+    seed = fresh_seed() if seed is None else seed
+    started = time.perf_counter()
+    reps = list(range(replications))
+    records: list[Record] = []
+    if workers <= 1 or replications == 1:
+        for r in reps:
+            records.append(run_replication(scenario, seed, r))
+            if progress:
+                progress(1)
+    else:
+        size = max(1, min(25, math.ceil(replications / (workers * 4))))
+        with ProcessPoolExecutor(max_workers=workers, max_tasks_per_child=200) as pool:
+            futures = [pool.submit(_run_chunk, scenario, seed, c) for c in _chunks(reps, size)]
+            for fut in futures:
+                chunk = fut.result()
+                records.extend(chunk)
+                if progress:
+                    progress(len(chunk))
+    frame = pd.DataFrame.from_records(records)
+    frame.insert(0, "replication", frame.pop("replication").astype("int64"))
+    return RunResult(scenario, seed, frame, time.perf_counter() - started, workers, source)
+
+
+def summarize(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per metric: mean, sd, 95% t-interval of the mean, p10/p50/p90 and the non-NaN count."""
+    rows = []
+    for col in frame.columns:
+        if col == "replication":
+            continue
+        values = frame[col].to_numpy(dtype=float)
+        values = values[~np.isnan(values)]
+        n = len(values)
+        if n == 0:
+            rows.append([col, *([math.nan] * 7), 0])
+            continue
+        mean = float(values.mean())
+        sd = float(values.std(ddof=1)) if n > 1 else math.nan
+        half = float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)) if n > 1 else math.nan
+        p10, p50, p90 = (float(x) for x in np.percentile(values, [10, 50, 90]))
+        rows.append([col, mean, sd, mean - half, mean + half, p10, p50, p90, n])
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def compare(
+    scenarios: Sequence[Scenario],
+    replications: int = 100,
+    seed: int | None = None,
+    workers: int = 1,
+    progress: Progress | None = None,
+    sources: Sequence[str | None] | None = None,
+) -> list[RunResult]:
+    """Run several scenarios with the same replication seeds (common random numbers)."""
+    seed = fresh_seed() if seed is None else seed
+    srcs = list(sources) if sources is not None else [None] * len(scenarios)
+    return [
+        run(sc, replications, seed, workers, progress, src)
+        for sc, src in zip(scenarios, srcs, strict=True)
+    ]
+
+
+def comparison_table(results: Sequence[RunResult]) -> pd.DataFrame:
+    """Long table: one row per (scenario, metric) with the summary statistics."""
+    frames = []
+    for res in results:
+        frame = res.summary.copy()
+        frame.insert(0, "scenario", res.scenario.name)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)

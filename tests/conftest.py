@@ -1,0 +1,45 @@
+"""Shared fixtures: small scenarios built in code, so each test states only what it changes."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from salessim.scenario import Scenario
+
+TINY: dict[str, Any] = {
+    "name": "tiny",
+    "horizon_days": 28,
+    "calendar": {"start": "2026-01-05", "workdays": ["mon", "tue", "wed", "thu", "fri"],
+                 "hours": [9, 17]},
+    "leads": [{"source": "web", "per_day": 6}],
+    "deal_value": 1000,
+    "stages": {
+        "qualify": {"by": "lead_manager", "work_hours": 0.5, "success": 0.5, "next": "meeting"},
+        "meeting": {"by": "designer", "work_hours": {"dist": "exponential", "mean": 2},
+                    "success": 0.5},
+    },
+    "roles": {"lead_manager": {"headcount": 1}, "designer": {"headcount": 1}},
+}
+
+
+def deep_update(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_update(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def make_scenario(**changes: Any) -> Scenario:
+    """The TINY scenario with `changes` deep-merged in (mappings merge, other values replace)."""
+    return Scenario.model_validate(deep_update(TINY, changes))
+
+
+@pytest.fixture
+def tiny() -> Scenario:
+    return make_scenario()
