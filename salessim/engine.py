@@ -206,7 +206,7 @@ class Simulation:
             if total == 0:
                 continue
             times = np.repeat(np.arange(first, last) * 24.0, counts)
-            times += arrivals.uniform(0, 24, total)
+            times += self._hour_offsets(src, arrivals, total)
             times.sort()
             values = value_dist.sample(attrs, total).tolist()
             if src.patience_hours is not None:
@@ -220,6 +220,15 @@ class Simulation:
                 left -= 1
                 yield env.timeout(t - env.now)
                 self._arrive(k, t, value, t + pat, u, entry)
+
+    @staticmethod
+    def _hour_offsets(src: LeadSource, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Hours into the day of `n` arrivals, following the source's hourly profile."""
+        if src.hourly_profile is None:
+            return rng.uniform(0, 24, n)
+        weights = np.asarray(src.hourly_profile, dtype=float)
+        hours = rng.choice(24, size=n, p=weights / weights.sum())
+        return hours + rng.uniform(0, 1, n)
 
     def _arrive(self, source: int, t: float, value: float, deadline: float, u: list[float],
                 entry: StageRt) -> None:

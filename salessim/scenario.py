@@ -81,6 +81,12 @@ class LeadSource(Model):
         max_length=12,
         description="Seasonality: multipliers of per_day for jan..dec (12 numbers).",
     )
+    hourly_profile: list[NonNegative] | None = Field(
+        default=None,
+        min_length=24,
+        max_length=24,
+        description="Relative arrival intensity for each hour 0..23 of the day; none = even.",
+    )
     market_size: int | None = Field(
         default=None, ge=0, description="Total leads this source can ever give; none = unlimited."
     )
@@ -95,6 +101,12 @@ class LeadSource(Model):
     deal_value: Distribution | None = Field(
         default=None, description="Deal value of this source's leads; default: the scenario's."
     )
+
+    @model_validator(mode="after")
+    def _some_hour_open(self) -> LeadSource:
+        if self.hourly_profile is not None and sum(self.hourly_profile) <= 0:
+            raise ValueError("hourly_profile must have at least one hour above 0")
+        return self
 
 
 class FollowUp(Model):

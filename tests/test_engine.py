@@ -203,3 +203,12 @@ def test_skill_multipliers_change_conversion() -> None:
     a = np.mean([run_replication(base, 3, r)["stage.meeting.conversion"] for r in range(20)])
     b = np.mean([run_replication(good, 3, r)["stage.meeting.conversion"] for r in range(20)])
     assert b > a + 0.2
+
+
+def test_hourly_profile_puts_arrivals_in_office_hours() -> None:
+    profile = [0.0] * 8 + [1.0] * 10 + [0.0] * 6  # 08:00-18:00 only
+    sc = make_scenario(leads=[{"source": "web", "per_day": 20, "hourly_profile": profile}])
+    _, trace = traced(sc)
+    arrivals = [row[3] for row in trace if row[0] == "end"]
+    assert len(arrivals) > 100
+    assert all(8 <= t % 24 < 18 for t in arrivals)
