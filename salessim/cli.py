@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -93,7 +94,7 @@ def _cell(summary: pd.DataFrame, metric: str, fmt: str) -> str:
     mean, lo, hi = (float(row[c].iloc[0]) for c in ("mean", "ci_low", "ci_high"))
     if pd.isna(lo):
         return fmt.format(mean)
-    return f"{fmt.format(mean)}  [{fmt.format(lo)}, {fmt.format(hi)}]"
+    return f"{fmt.format(mean)} ±{fmt.format((hi - lo) / 2)}"
 
 
 def _headline(result: RunResult) -> list[tuple[str, str, str]]:
@@ -105,7 +106,7 @@ def _headline(result: RunResult) -> list[tuple[str, str, str]]:
 
 def print_table(runs: Sequence[RunResult]) -> None:
     n = len(runs[0].replications)
-    table = Table(title=f"Mean [95% CI] over {n} replications")
+    table = Table(title=f"Mean ± half-width of the 95% CI, {n} replications")
     table.add_column("Metric")
     for res in runs:
         table.add_column(res.scenario.name, justify="right")
@@ -116,7 +117,8 @@ def print_table(runs: Sequence[RunResult]) -> None:
         if metric == "revenue":
             label = f"{label} ({runs[0].scenario.currency})"
         table.add_row(label, *(_cell(res.summary, metric, fmt) for res in runs))
-    out_console.print(table)
+    width = out_console.width if out_console.is_terminal else 40 + 26 * len(runs)
+    out_console.print(table, width=width)
 
 
 def default_out(name: str) -> Path:
@@ -151,8 +153,9 @@ def schema() -> None:
     out_console.print_json(json.dumps(Scenario.model_json_schema(by_alias=True)))
 
 
-def _run_one(scenario: Scenario, source: Path, n: int, seed: int | None, workers: int,
-             quiet: bool) -> RunResult:
+def _run_one(
+    scenario: Scenario, source: Path, n: int, seed: int | None, workers: int, quiet: bool
+) -> RunResult:
     with progress_bar(n, quiet, scenario.name) as bar:
         return experiment.run(scenario, n, seed, workers, bar, str(source))
 
@@ -197,16 +200,17 @@ def compare(
 
     Example: salessim compare scenarios/super_seller.yaml scenarios/three_step.yaml -n 200
     """
-    scenarios = [guarded(lambda f=f: loader.load(f)) for f in files]  # type: ignore[misc]
+    scenarios = [guarded(partial(loader.load, f)) for f in files]
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         fail(f"Error: scenario names must differ to be compared, got {', '.join(names)}")
     guarded(lambda: results.prepare_folder(out, force))
     seed = seed if seed is not None else experiment.fresh_seed()
-    runs = []
+    runs: list[RunResult] = []
     for scenario, path in zip(scenarios, files, strict=True):
-        runs.append(_run_one(scenario, path, replications, seed, workers, quiet))
-        guarded(lambda r=runs[-1]: results.write_run(r, out / r.scenario.name, force=True))
+        result = _run_one(scenario, path, replications, seed, workers, quiet)
+        runs.append(result)
+        guarded(partial(results.write_run, result, out / result.scenario.name, force=True))
     table = experiment.comparison_table(runs)
     guarded(lambda: results.write_csv(out / "comparison.csv", table))
     if not quiet:

@@ -215,4 +215,12 @@ Distribution = Annotated[
 ]
 """A distribution field: a number (fixed) or a mapping with `dist:` and its parameters."""
 
-DIST_FAMILIES = ("fixed", "exponential", "uniform", "triangular", "normal", "lognormal", "empirical")
+DIST_FAMILIES = (
+    "fixed",
+    "exponential",
+    "uniform",
+    "triangular",
+    "normal",
+    "lognormal",
+    "empirical",
+)

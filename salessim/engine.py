@@ -34,11 +34,30 @@ TraceRow = tuple[Any, ...]
 class Lead:
     """One prospect's journey; `outcome` stays None while it is open."""
 
-    __slots__ = ("id", "source", "arrived", "value", "deadline", "u", "counted", "contacted",
-                 "outcome", "ended", "tries")
+    __slots__ = (
+        "id",
+        "source",
+        "arrived",
+        "value",
+        "deadline",
+        "u",
+        "counted",
+        "contacted",
+        "outcome",
+        "ended",
+        "tries",
+    )
 
-    def __init__(self, lid: int, source: int, arrived: float, value: float, deadline: float,
-                 u: list[float], counted: bool) -> None:
+    def __init__(
+        self,
+        lid: int,
+        source: int,
+        arrived: float,
+        value: float,
+        deadline: float,
+        u: list[float],
+        counted: bool,
+    ) -> None:
         self.id = lid
         self.source = source
         self.arrived = arrived
@@ -55,9 +74,24 @@ class Lead:
 class StageRt:
     """Runtime state of a stage: its queue, idle people able to work it, and counters."""
 
-    __slots__ = ("name", "index", "queue", "idle", "success", "next", "work", "delay",
-                 "no_show", "attempts", "retry_delay", "retry_rng", "entered", "worked",
-                 "succeeded", "no_shows")
+    __slots__ = (
+        "name",
+        "index",
+        "queue",
+        "idle",
+        "success",
+        "next",
+        "work",
+        "delay",
+        "no_show",
+        "attempts",
+        "retry_delay",
+        "retry_rng",
+        "entered",
+        "worked",
+        "succeeded",
+        "no_shows",
+    )
 
     def __init__(self, name: str, index: int) -> None:
         self.name = name
@@ -81,11 +115,24 @@ class StageRt:
 class PersonRt:
     """Runtime state of one person: calendar, skill, priority list and time accounting."""
 
-    __slots__ = ("name", "role", "cal", "stages", "work_time", "success", "wake", "timer_at",
-                 "busy_hours", "available_hours", "deals", "revenue")
+    __slots__ = (
+        "name",
+        "role",
+        "cal",
+        "stages",
+        "work_time",
+        "success",
+        "wake",
+        "timer_at",
+        "busy_hours",
+        "available_hours",
+        "deals",
+        "revenue",
+    )
 
-    def __init__(self, name: str, role: str, cal: WorkCalendar, work_time: float,
-                 success: float) -> None:
+    def __init__(
+        self, name: str, role: str, cal: WorkCalendar, work_time: float, success: float
+    ) -> None:
         self.name = name
         self.role = role
         self.cal = cal
@@ -115,6 +162,8 @@ class Tally:
         self.open_at_end = 0
         self.cycle_hours: list[float] = []
         self.lead_hours = 0.0
+        self.ended = 0
+        self.system_hours = 0.0
         self.stages: list[StageRt] = []
         self.people: list[PersonRt] = []
         self.roles: list[str] = list(scenario.roles)
@@ -133,8 +182,9 @@ class Simulation:
         self.open: dict[int, Lead] = {}
         self.next_id = 0
         self.stage_index = {name: i for i, name in enumerate(scenario.stages)}
-        self.stages = [self._build_stage(name, i, streams) for i, name in
-                       enumerate(scenario.stages)]
+        self.stages = [
+            self._build_stage(name, i, streams) for i, name in enumerate(scenario.stages)
+        ]
         self.people = self._build_people()
         self.tally.stages = self.stages
         self.tally.people = self.people
@@ -168,13 +218,19 @@ class Simulation:
             if key not in calendars:
                 calendars[key] = WorkCalendar.build(cal_spec, self.horizon)
             cal = calendars[key]
-            priority = [self.stages[self.stage_index[s]] for s in
-                        self.scenario.role_stages(role_name)]
+            priority = [
+                self.stages[self.stage_index[s]] for s in self.scenario.role_stages(role_name)
+            ]
             for i in range(role.headcount):
                 spec = role.people[i] if i < len(role.people) else None
                 name = (spec.name if spec and spec.name else None) or f"{role_name}[{i}]"
-                p = PersonRt(name, role_name, cal, spec.work_time if spec else 1.0,
-                             spec.success if spec else 1.0)
+                p = PersonRt(
+                    name,
+                    role_name,
+                    cal,
+                    spec.work_time if spec else 1.0,
+                    spec.success if spec else 1.0,
+                )
                 p.stages = priority
                 p.available_hours = cal.worked(self.horizon) - cal.worked(self.warmup)
                 people.append(p)
@@ -230,8 +286,9 @@ class Simulation:
         hours = rng.choice(24, size=n, p=weights / weights.sum())
         return hours + rng.uniform(0, 1, n)
 
-    def _arrive(self, source: int, t: float, value: float, deadline: float, u: list[float],
-                entry: StageRt) -> None:
+    def _arrive(
+        self, source: int, t: float, value: float, deadline: float, u: list[float], entry: StageRt
+    ) -> None:
         lead = Lead(self.next_id, source, t, value, deadline, u, t >= self.warmup)
         self.next_id += 1
         self.open[lead.id] = lead
@@ -269,6 +326,8 @@ class Simulation:
             self.trace.append(("end", lead.id, lead.source, lead.arrived, t, outcome, lead.value))
         if not lead.counted:
             return
+        tally.ended += 1
+        tally.system_hours += t - lead.arrived
         if outcome == "won":
             tally.won += 1
             tally.revenue += lead.value
@@ -310,8 +369,11 @@ class Simulation:
                 if lead.deadline < now:
                     self._end(lead, "cold", lead.deadline)
                     continue
-                if st.no_show and lead.tries == 0 and lead.u[len(self.stages) + st.index] \
-                        < st.no_show:
+                if (
+                    st.no_show
+                    and lead.tries == 0
+                    and lead.u[len(self.stages) + st.index] < st.no_show
+                ):
                     if lead.counted:
                         st.no_shows += 1
                     self._end(lead, "no_show", now)

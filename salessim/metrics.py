@@ -30,6 +30,7 @@ GLOSSARY: dict[str, str] = {
     "cycle_hours_p90": "90th percentile of hours from arrival to won.",
     "wait_first_contact_hours_mean": "Mean hours from arrival to the first work on the lead.",
     "open_leads_mean": "Time-average number of leads in the funnel during the measured window.",
+    "time_in_system_hours_mean": "Mean hours from arrival to won or lost, over ended leads.",
     "stage.<s>.entered": "Cohort leads that entered stage s (retries not counted again).",
     "stage.<s>.worked": "Attempts completed at stage s (including follow-up retries).",
     "stage.<s>.succeeded": "Attempts at stage s that succeeded.",
@@ -62,6 +63,7 @@ def record(tally: Tally) -> Record:
         ),
         "wait_first_contact_hours_mean": _ratio(tally.wait_hours, tally.contacted),
         "open_leads_mean": _ratio(tally.lead_hours, tally.window_hours),
+        "time_in_system_hours_mean": _ratio(tally.system_hours, tally.ended),
     }
     for st in tally.stages:
         prefix = f"stage.{st.name}."

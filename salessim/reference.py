@@ -27,7 +27,13 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("`roles.<name>.people[]`", s.Person),
 ]
 DISTS: list[type[BaseModel]] = [
-    d.Fixed, d.Exponential, d.Uniform, d.Triangular, d.Normal, d.LogNormal, d.Empirical
+    d.Fixed,
+    d.Exponential,
+    d.Uniform,
+    d.Triangular,
+    d.Normal,
+    d.LogNormal,
+    d.Empirical,
 ]
 
 INTRO = """# Scenario file format
@@ -76,10 +82,7 @@ def _type_name(tp: Any) -> str:
 def _default(field: Any) -> str:
     if field.is_required():
         return "**required**"
-    if field.default_factory is not None:
-        value = field.default_factory()
-    else:
-        value = field.default
+    value = field.default_factory() if field.default_factory is not None else field.default
     if value is PydanticUndefined or value is None:
         return "none"
     if value == "":
@@ -104,8 +107,12 @@ def markdown() -> str:
     out = [INTRO]
     for title, model in SECTIONS:
         out += [f"## {title}", "", (model.__doc__ or "").strip(), "", *_table(model), ""]
-    out += ["## Distributions", "",
-            "A number, or a mapping whose `dist` is one of the families below.", ""]
+    out += [
+        "## Distributions",
+        "",
+        "A number, or a mapping whose `dist` is one of the families below.",
+        "",
+    ]
     for model in DISTS:
         tag = model.model_fields["dist"].annotation
         out += [f"### `dist: {typing.get_args(tag)[0]}`", "", (model.__doc__ or "").strip(), ""]

@@ -65,7 +65,10 @@ def write_atomic(target: Path, write: Callable[[Path], None]) -> None:
 
 
 def write_text(target: Path, text: str) -> None:
-    write_atomic(target, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    def write(tmp: Path) -> None:
+        tmp.write_text(text, encoding="utf-8")
+
+    write_atomic(target, write)
 
 
 def write_csv(target: Path, frame: pd.DataFrame) -> None:

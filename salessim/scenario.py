@@ -251,7 +251,9 @@ def cross_check(data: Mapping[str, Any]) -> list[tuple[str, str]]:
         if not isinstance(stage, Mapping):
             continue
         if name in OUTCOMES or name == "lost":
-            problems.append((f"stages.{name}", f"'{name}' is an outcome and cannot be a stage name"))
+            problems.append(
+                (f"stages.{name}", f"'{name}' is an outcome and cannot be a stage name")
+            )
         for role in _as_list(stage.get("by")):
             if roles and role not in roles:
                 problems.append(
@@ -271,19 +273,27 @@ def cross_check(data: Mapping[str, Any]) -> list[tuple[str, str]]:
         for i, st in enumerate(_as_list(role.get("stages"))):
             if st not in stages:
                 problems.append(
-                    (f"roles.{role_name}.stages[{i}]",
-                     f"stage '{st}' does not exist{_choices(st, stage_names)}")
+                    (
+                        f"roles.{role_name}.stages[{i}]",
+                        f"stage '{st}' does not exist{_choices(st, stage_names)}",
+                    )
                 )
-            elif isinstance(stages[st], Mapping) and role_name not in _as_list(stages[st].get("by")):
+            elif isinstance(stages[st], Mapping) and role_name not in _as_list(
+                stages[st].get("by")
+            ):
                 problems.append(
-                    (f"roles.{role_name}.stages[{i}]",
-                     f"stage '{st}' is not worked by role '{role_name}' (see stages.{st}.by)")
+                    (
+                        f"roles.{role_name}.stages[{i}]",
+                        f"stage '{st}' is not worked by role '{role_name}' (see stages.{st}.by)",
+                    )
                 )
         people, headcount = role.get("people"), role.get("headcount")
         if isinstance(people, list) and isinstance(headcount, int) and len(people) > headcount:
             problems.append(
-                (f"roles.{role_name}.people",
-                 f"{len(people)} people listed but headcount is {headcount}")
+                (
+                    f"roles.{role_name}.people",
+                    f"{len(people)} people listed but headcount is {headcount}",
+                )
             )
 
     entries: set[str] = set()
@@ -296,8 +306,10 @@ def cross_check(data: Mapping[str, Any]) -> list[tuple[str, str]]:
         if isinstance(entry, str):
             if entry not in stages:
                 problems.append(
-                    (f"leads[{i}].entry_stage",
-                     f"stage '{entry}' does not exist{_choices(entry, stage_names)}")
+                    (
+                        f"leads[{i}].entry_stage",
+                        f"stage '{entry}' does not exist{_choices(entry, stage_names)}",
+                    )
                 )
             entries.add(entry)
 
@@ -314,27 +326,32 @@ def cross_check(data: Mapping[str, Any]) -> list[tuple[str, str]]:
         for name in stage_names:
             if name not in reached:
                 problems.append(
-                    (f"stages.{name}",
-                     "no lead ever reaches this stage: no lead source enters it and no "
-                     "reachable stage has it as `next`")
+                    (
+                        f"stages.{name}",
+                        "no lead ever reaches this stage: no lead source enters it and no "
+                        "reachable stage has it as `next`",
+                    )
                 )
 
     for name in stage_names:
         seen = [name]
         cur = nexts.get(name)
-        while cur in stages and cur not in seen:
+        while cur is not None and cur in stages and cur not in seen:
             seen.append(cur)
             cur = nexts.get(cur)
-        if cur in stages and cur in seen:
+        if cur is not None and cur in stages and cur in seen:
             problems.append(
-                (f"stages.{name}.next",
-                 "this stage never leads to 'won': the chain loops "
-                 + " -> ".join([*seen, cur]))
+                (
+                    f"stages.{name}.next",
+                    "this stage never leads to 'won': the chain loops " + " -> ".join([*seen, cur]),
+                )
             )
 
     warmup, horizon = data.get("warmup_days", 0), data.get("horizon_days")
     if isinstance(warmup, int | float) and isinstance(horizon, int | float) and warmup >= horizon:
-        problems.append(("warmup_days", f"must be less than horizon_days ({horizon}), got {warmup}"))
+        problems.append(
+            ("warmup_days", f"must be less than horizon_days ({horizon}), got {warmup}")
+        )
     return problems
 
 

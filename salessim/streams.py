@@ -27,4 +27,6 @@ class Streams:
 
     def __call__(self, name: str) -> np.random.Generator:
         key = (self.replication, zlib.crc32(name.encode("utf-8")))
-        return np.random.Generator(np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=key)))
+        return np.random.Generator(
+            np.random.PCG64(np.random.SeedSequence(self.seed, spawn_key=key))
+        )

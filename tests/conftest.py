@@ -12,14 +12,20 @@ from salessim.scenario import Scenario
 TINY: dict[str, Any] = {
     "name": "tiny",
     "horizon_days": 28,
-    "calendar": {"start": "2026-01-05", "workdays": ["mon", "tue", "wed", "thu", "fri"],
-                 "hours": [9, 17]},
+    "calendar": {
+        "start": "2026-01-05",
+        "workdays": ["mon", "tue", "wed", "thu", "fri"],
+        "hours": [9, 17],
+    },
     "leads": [{"source": "web", "per_day": 6}],
     "deal_value": 1000,
     "stages": {
         "qualify": {"by": "lead_manager", "work_hours": 0.5, "success": 0.5, "next": "meeting"},
-        "meeting": {"by": "designer", "work_hours": {"dist": "exponential", "mean": 2},
-                    "success": 0.5},
+        "meeting": {
+            "by": "designer",
+            "work_hours": {"dist": "exponential", "mean": 2},
+            "success": 0.5,
+        },
     },
     "roles": {"lead_manager": {"headcount": 1}, "designer": {"headcount": 1}},
 }

@@ -26,6 +26,7 @@ def test_every_metric_is_in_the_glossary(tiny: Scenario) -> None:
     for name in run_replication(tiny, 1, 0):
         if name == "replication":
             continue
-        generic = re.sub(r"^(stage|role)\.[^.]+\.", lambda m: f"{m.group(1)}.<{m.group(1)[0]}>.",
-                         name)
+        generic = re.sub(
+            r"^(stage|role)\.[^.]+\.", lambda m: f"{m.group(1)}.<{m.group(1)[0]}>.", name
+        )
         assert generic in documented, f"metric {name} is not in docs/metrics.md"

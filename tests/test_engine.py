@@ -41,14 +41,20 @@ def scenarios(draw: st.DrawFn) -> Scenario:
         if draw(st.booleans()):
             days = draw(st.lists(st.sampled_from(ALL_DAYS), min_size=1, max_size=7, unique=True))
             start = draw(st.integers(0, 20))
-            role["calendar"] = {"workdays": days, "hours": [start, draw(st.integers(start + 1, 24))]}
+            role["calendar"] = {
+                "workdays": days,
+                "hours": [start, draw(st.integers(start + 1, 24))],
+            }
         roles[f"r{r}"] = role
     n_stages = draw(st.integers(1, 4))
     dist = st.one_of(
         st.floats(0, 5),
         st.builds(lambda m: {"dist": "exponential", "mean": m}, st.floats(0.05, 5)),
-        st.builds(lambda a, b: {"dist": "uniform", "low": a, "high": a + b},
-                  st.floats(0, 3), st.floats(0, 3)),
+        st.builds(
+            lambda a, b: {"dist": "uniform", "low": a, "high": a + b},
+            st.floats(0, 3),
+            st.floats(0, 3),
+        ),
     )
     stages: dict[str, Any] = {}
     for s in range(n_stages):
@@ -70,11 +76,16 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     if draw(st.booleans()):
         source["market_size"] = draw(st.integers(0, 50))
     horizon = draw(st.floats(0.2, 20))
-    return Scenario.model_validate({
-        "name": "random", "horizon_days": horizon,
-        "warmup_days": draw(st.floats(0, horizon * 0.9)),
-        "leads": [source], "stages": stages, "roles": roles,
-    })
+    return Scenario.model_validate(
+        {
+            "name": "random",
+            "horizon_days": horizon,
+            "warmup_days": draw(st.floats(0, horizon * 0.9)),
+            "leads": [source],
+            "stages": stages,
+            "roles": roles,
+        }
+    )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -101,8 +112,10 @@ def test_more_staff_keeps_the_same_leads() -> None:
     small = make_scenario(roles={"designer": {"headcount": 1}})
     big = make_scenario(roles={"designer": {"headcount": 3}})
     for rep in range(5):
-        assert (run_replication(small, 1, rep)["leads_arrived"]
-                == run_replication(big, 1, rep)["leads_arrived"])
+        assert (
+            run_replication(small, 1, rep)["leads_arrived"]
+            == run_replication(big, 1, rep)["leads_arrived"]
+        )
 
 
 def test_adding_a_person_to_the_bottleneck_does_not_lower_work_done() -> None:
@@ -121,14 +134,20 @@ def test_adding_a_person_to_the_bottleneck_does_not_lower_work_done() -> None:
 def test_no_work_outside_working_hours() -> None:
     sc = make_scenario(
         calendar={"holidays": ["2026-01-07"]},
-        roles={"designer": {"headcount": 1, "calendar": {"workdays": ["sat", "sun"],
-                                                         "hours": [10, 14]}}},
+        roles={
+            "designer": {
+                "headcount": 1,
+                "calendar": {"workdays": ["sat", "sun"], "hours": [10, 14]},
+            }
+        },
     )
     _, trace = traced(sc)
     work = [row for row in trace if row[0] == "work"]
     assert len(work) > 50
-    cals = {role: WorkCalendar.build(resolve(sc.calendar, r.calendar), sc.horizon_days * 24)
-            for role, r in sc.roles.items()}
+    cals = {
+        role: WorkCalendar.build(resolve(sc.calendar, r.calendar), sc.horizon_days * 24)
+        for role, r in sc.roles.items()
+    }
     for _, person, _stage, _lead, start, end, hours in work:
         cal = cals[person.split("[")[0]]
         assert cal.is_open(start), f"{person} started work at closed hour {start}"
@@ -139,8 +158,9 @@ def test_no_work_outside_working_hours() -> None:
 
 
 def test_weekend_leads_wait_until_monday() -> None:
-    sc = make_scenario(leads=[{"source": "web", "per_day": 10,
-                               "weekday_profile": [0, 0, 0, 0, 0, 1, 1]}])
+    sc = make_scenario(
+        leads=[{"source": "web", "per_day": 10, "weekday_profile": [0, 0, 0, 0, 0, 1, 1]}]
+    )
     _, trace = traced(sc)
     first_work: dict[int, float] = {}
     for row in trace:
@@ -163,8 +183,10 @@ def test_headcount_zero_means_the_stage_never_completes() -> None:
 
 
 def test_impatient_leads_with_nobody_to_call_go_cold() -> None:
-    sc = make_scenario(leads=[{"source": "web", "per_day": 5, "patience_hours": 2}],
-                       roles={"lead_manager": {"headcount": 0}})
+    sc = make_scenario(
+        leads=[{"source": "web", "per_day": 5, "patience_hours": 2}],
+        roles={"lead_manager": {"headcount": 0}},
+    )
     rec = run_replication(sc, 1, 0)
     assert rec["lost_cold"] >= rec["leads_arrived"] - 2 * 5  # all but the last couple of hours
     assert_conserved(rec)

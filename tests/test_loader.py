@@ -1,0 +1,356 @@
+"""Tests of salessim.loader: YAML -> positions -> validated Scenario, with located problems."""
+
+from __future__ import annotations
+
+import pickle
+import re
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from salessim.errors import ScenarioError
+from salessim.loader import apply_overrides, format_error, load, load_data, parse_override
+
+MINIMAL = """\
+name: tiny
+horizon_days: 30
+leads:
+  - {source: web, per_day: 5}
+stages:
+  qualify: {by: lead_manager, work_hours: 0.5, success: 0.4, next: meeting}
+  meeting: {by: designer, work_hours: {dist: triangular, low: 1, mode: 2, high: 3}, success: 0.5}
+roles:
+  lead_manager: {headcount: 2}
+  designer: {headcount: 1}
+"""
+
+# Four mistakes: a wrong type (line 4), success out of range (line 10), `next` naming a missing
+# stage (line 11) and a typo of a required key (line 14).
+BROKEN = """\
+name: tiny
+horizon_days: 30
+leads:
+  - {source: web, per_day: lots}
+stages:
+  qualify: {by: lead_manager, work_hours: 0.5, success: 0.4, next: meeting}
+  meeting:
+    by: designer
+    work_hours: {dist: triangular, low: 1, mode: 2, high: 3}
+    success: 1.5
+    next: meting
+roles:
+  lead_manager: {headcount: 2}
+  designer: {headcont: 1}
+"""
+
+
+def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
+    path = tmp_path / name
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems_of(path: Path, overrides: dict[str, object] | None = None) -> ScenarioError:
+    with pytest.raises(ScenarioError) as info:
+        load(path, overrides)
+    return info.value
+
+
+def test_minimal_scenario_loads(tmp_path: Path) -> None:
+    scenario = load(write(tmp_path, "tiny.yaml", MINIMAL))
+    assert scenario.name == "tiny"
+    assert list(scenario.stages) == ["qualify", "meeting"]
+    assert scenario.stages["qualify"].work_hours.mean == 0.5
+    assert scenario.stages["meeting"].work_hours.mean == pytest.approx(2.0)
+    assert scenario.roles["lead_manager"].headcount == 2
+    assert scenario.leads[0].per_day == 5
+
+
+def test_all_problems_reported_at_once_with_lines(tmp_path: Path) -> None:
+    path = write(tmp_path, "broken.yaml", BROKEN)
+    err = problems_of(path)
+    found = {(p.path, p.line): p.message for p in err.problems}
+    assert found == {
+        ("leads[0].per_day", 4): "expected a number, got 'lots'",
+        ("stages.meeting.success", 10): "must be between 0 and 1, got 1.5",
+        ("stages.meeting.next", 11): "stage 'meting' does not exist; did you mean 'meeting'?",
+        ("roles.designer.headcont", 14): (
+            "unknown key 'headcont' in roles.designer; did you mean 'headcount'?"
+        ),
+    }
+    assert all(p.file == str(path) for p in err.problems)
+    assert [p.line for p in err.problems] == [4, 10, 11, 14]
+    assert err.problems[0].column == 19  # `per_day` in `  - {source: web, per_day: lots}`
+
+
+def test_format_error(tmp_path: Path) -> None:
+    path = write(tmp_path, "broken.yaml", BROKEN)
+    text = format_error(problems_of(path))
+    lines = text.splitlines()
+    assert lines[0] == f"Scenario {path} is invalid (4 problems):"
+    assert lines[1] == f"{path}:4:19 leads[0].per_day: expected a number, got 'lots'"
+    assert len(lines) == 5
+
+
+def test_error_survives_pickling(tmp_path: Path) -> None:
+    err = problems_of(write(tmp_path, "broken.yaml", BROKEN))
+    copy = pickle.loads(pickle.dumps(err))
+    assert copy.problems == err.problems
+    assert format_error(copy) == format_error(err)
+
+
+def test_distribution_messages(tmp_path: Path) -> None:
+    text = MINIMAL.replace("work_hours: 0.5", "work_hours: {dist: gauss, mean: 1}").replace(
+        "{dist: triangular, low: 1, mode: 2, high: 3}", "{dist: lognormal, mean: 2, sd: 1, zzz: 3}"
+    )
+    messages = {p.path: p.message for p in problems_of(write(tmp_path, "d.yaml", text)).problems}
+    assert messages == {
+        "stages.qualify.work_hours": "unknown dist 'gauss'; use one of fixed, exponential, "
+        "uniform, triangular, normal, lognormal, empirical",
+        "stages.meeting.work_hours.zzz": "unknown key 'zzz' in stages.meeting.work_hours; "
+        "allowed keys: dist, mean, sd",
+    }
+
+
+def test_typo_in_distribution_key_suggests_alias(tmp_path: Path) -> None:
+    text = MINIMAL.replace("work_hours: 0.5", "work_hours: {dist: exponential, maen: 1}")
+    err = problems_of(write(tmp_path, "d.yaml", text))
+    assert [p.message for p in err.problems] == [
+        "unknown key 'maen' in stages.qualify.work_hours; did you mean 'mean'?"
+    ]
+
+
+def test_other_field_messages(tmp_path: Path) -> None:
+    text = (
+        MINIMAL.replace("headcount: 2", "headcount: -3").replace("by: designer", "by: 5")
+        + "calendar: {workdays: [mon, funday]}\nbad-key: 1\n"
+    )
+    messages = {p.path: p.message for p in problems_of(write(tmp_path, "m.yaml", text)).problems}
+    assert messages["roles.lead_manager.headcount"] == "must be between 0 and 100000, got -3"
+    assert messages["stages.meeting.by"] == "expected text or a list, got 5"
+    assert messages["calendar.workdays[1]"].startswith("must be one of mon, tue")
+    assert messages["bad-key"].startswith("unknown key 'bad-key' at the top level; allowed keys:")
+
+
+def test_duplicate_key_reports_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "dup.yaml", MINIMAL + "horizon_days: 60\n")
+    err = problems_of(path)
+    assert len(err.problems) == 1
+    assert err.problems[0].line == 11
+    assert "duplicate key 'horizon_days'" in err.problems[0].message
+
+
+def test_yaml_1_2_keeps_no_and_yes_as_strings(tmp_path: Path) -> None:
+    text = MINIMAL.replace("name: tiny", "name: no\ncurrency: yes")
+    scenario = load(write(tmp_path, "no.yaml", text))
+    assert scenario.name == "no"
+    assert scenario.currency == "yes"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "is empty"),
+        ("# only a comment\n", "is empty"),
+        (b"\x00\x01\x02\xff\xfe binary", "binary"),
+        (b"name: caf\xe9\n", "not UTF-8"),
+        ("- name: tiny\n- horizon_days: 30\n", "top level must be a mapping"),
+        ("just a string\n", "top level must be a mapping"),
+        ("name: tiny\n  horizon_days: 30\n", "invalid YAML"),
+        ("name: [unclosed\n", "invalid YAML"),
+        ("--- {a: 1}\n--- {b: 2}\n", "invalid YAML"),
+        ("a: " + "[" * 100_000, "nested more than"),
+        ("x: " + "y" * 1_100_000, "larger than 1 MB"),
+    ],
+)
+def test_bad_files_become_scenario_errors(
+    tmp_path: Path, content: str | bytes, message: str
+) -> None:
+    path = write(tmp_path, "bad.yaml", content)
+    started = time.perf_counter()
+    with pytest.raises(ScenarioError, match=re.escape(str(path))) as info:
+        load(path)
+    assert time.perf_counter() - started < 2
+    assert message in str(info.value)
+
+
+def test_syntax_error_has_line(tmp_path: Path) -> None:
+    path = write(tmp_path, "syntax.yaml", "name: tiny\nhorizon_days: 30\n  leads: 3\n")
+    err = problems_of(path)
+    assert err.problems[0].line == 3
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match=r"nothere\.yaml.*file not found"):
+        load(tmp_path / "nothere.yaml")
+    with pytest.raises(ScenarioError, match="is a directory"):
+        load(tmp_path)
+
+
+def test_base_inheritance_merges(tmp_path: Path) -> None:
+    write(tmp_path, "base.yaml", MINIMAL)
+    child = write(
+        tmp_path,
+        "child.yaml",
+        "base: base.yaml\nname: child\nroles:\n  designer: {headcount: 4}\n",
+    )
+    scenario = load(child)
+    assert scenario.name == "child"
+    assert scenario.roles["designer"].headcount == 4
+    assert scenario.roles["lead_manager"].headcount == 2
+    assert list(scenario.stages) == ["qualify", "meeting"]
+    data, positions = load_data(child)
+    assert "base" not in data
+    assert positions[("roles", "designer", "headcount")] == (str(child), 4, 14)
+    assert positions[("stages", "qualify")] == (str(tmp_path / "base.yaml"), 6, 3)
+
+
+def test_problem_in_inherited_key_points_at_base(tmp_path: Path) -> None:
+    base = write(tmp_path, "base.yaml", MINIMAL.replace("success: 0.4", "success: 4"))
+    child = write(tmp_path, "child.yaml", "base: base.yaml\nname: child\n")
+    (problem,) = problems_of(child).problems
+    assert (problem.file, problem.line, problem.path) == (str(base), 6, "stages.qualify.success")
+
+
+def test_lists_are_replaced_not_merged(tmp_path: Path) -> None:
+    write(tmp_path, "base.yaml", MINIMAL)
+    child = write(
+        tmp_path,
+        "child.yaml",
+        "base: base.yaml\nleads:\n  - {source: ads, per_day: 1}\n",
+    )
+    assert [s.source for s in load(child).leads] == ["ads"]
+
+
+def test_base_cycle(tmp_path: Path) -> None:
+    write(tmp_path, "a.yaml", "base: b.yaml\nname: a\n")
+    write(tmp_path, "b.yaml", "name: b\nbase: a.yaml\n")
+    err = problems_of(tmp_path / "a.yaml")
+    (problem,) = err.problems
+    assert "cycle" in problem.message
+    assert (problem.path, problem.line) == ("base", 2)
+
+
+def test_missing_base(tmp_path: Path) -> None:
+    path = write(tmp_path, "child.yaml", "name: child\nbase: gone.yaml\n")
+    with pytest.raises(ScenarioError, match="gone.yaml") as info:
+        load(path)
+    (problem,) = info.value.problems
+    assert (problem.file, problem.line, problem.path) == (str(path), 2, "base")
+
+
+def test_billion_laughs_fails_fast(tmp_path: Path) -> None:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for i in range(1, 10):
+        lines.append(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]")
+    path = write(tmp_path, "lol.yaml", "\n".join(lines) + "\n")
+    started = time.perf_counter()
+    with pytest.raises(ScenarioError, match="billion laughs"):
+        load(path)
+    assert time.perf_counter() - started < 2
+
+
+def test_deep_block_nesting_is_refused(tmp_path: Path) -> None:
+    nested = "".join(" " * i + f"k{i}:\n" for i in range(1, 80))
+    path = write(tmp_path, "deep.yaml", MINIMAL + "description:\n" + nested)
+    with pytest.raises(ScenarioError, match="nested more than 50 levels"):
+        load(path)
+
+
+def test_parse_override() -> None:
+    assert parse_override("roles.designer.headcount=3") == ("roles.designer.headcount", 3)
+    assert parse_override("stages.q.success = 0.5") == ("stages.q.success", 0.5)
+    assert parse_override("leads[0].weekday_profile=[1,2]") == ("leads[0].weekday_profile", [1, 2])
+    assert parse_override("name=no") == ("name", "no")
+    assert parse_override("x={dist: fixed, value: 2}") == ("x", {"dist": "fixed", "value": 2})
+    with pytest.raises(ScenarioError, match="--set"):
+        parse_override("no-equals-sign")
+    with pytest.raises(ScenarioError, match="cannot read the value"):
+        parse_override("x=[1, 2")
+
+
+def test_apply_overrides() -> None:
+    data = {"roles": {"lead_manager": {"headcount": 1}}, "leads": [{"per_day": 1}]}
+    out = apply_overrides(
+        data,
+        {"roles.lead_manager.headcount": 3, "leads[0].per_day": 5, "calendar.hours": [8, 17]},
+    )
+    assert out["roles"]["lead_manager"]["headcount"] == 3
+    assert out["leads"][0]["per_day"] == 5
+    assert out["calendar"] == {"hours": [8, 17]}
+    assert data["roles"]["lead_manager"]["headcount"] == 1  # input untouched
+
+
+def test_bad_override_paths() -> None:
+    data = {"name": "x", "leads": [{"per_day": 1}], "roles": {}}
+    with pytest.raises(ScenarioError) as info:
+        apply_overrides(data, {"leads[3].per_day": 1, "name.first": 1, "roles[0]": 1, "a..b": 1})
+    problems = {p.path: p.message for p in info.value.problems}
+    assert all(p.file == "--set" for p in info.value.problems)
+    assert problems["leads[3].per_day"] == "index 3 is out of range: leads has 1 items"
+    assert problems["name.first"] == "name is text, not a mapping"
+    assert problems["roles[0]"] == "roles is a mapping, not a list"
+    assert "is not a key path" in problems["a..b"]
+
+
+def test_load_with_overrides(tmp_path: Path) -> None:
+    path = write(tmp_path, "tiny.yaml", MINIMAL)
+    scenario = load(path, {"roles.lead_manager.headcount": 3, "leads[0].per_day": 7})
+    assert scenario.roles["lead_manager"].headcount == 3
+    assert scenario.leads[0].per_day == 7
+    err = problems_of(path, {"stages.meeting.success": 2, "leads[4].per_day": 1})
+    assert {(p.file, p.path) for p in err.problems} == {
+        ("--set", "stages.meeting.success"),
+        ("--set", "leads[4].per_day"),
+    }
+
+
+YAMLISH = st.text(
+    alphabet=st.sampled_from(list("ab:- \n[]{},&*!|>'\"#%@`?.0123456789")), max_size=80
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(YAMLISH, st.binary(max_size=60), st.builds(lambda t: MINIMAL + t, YAMLISH)))
+def test_garbage_only_ever_raises_scenario_error(content: str | bytes) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = write(Path(folder), "fuzz.yaml", content)
+        try:
+            load(path)
+        except ScenarioError as err:
+            assert err.problems
+            assert format_error(err).startswith(f"Scenario {path} is invalid")
+
+
+VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5) | st.floats() | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+PATHS = st.sampled_from(
+    ["name", "calendar", "calendar.hours", "leads", "leads[0]", "leads[0].patience_hours",
+     "stages", "stages.qualify", "stages.qualify.by", "stages.meeting.work_hours",
+     "stages.meeting.work_hours.dist", "stages.qualify.follow_up", "roles", "roles.designer",
+     "roles.designer.people", "roles.designer.calendar", "deal_value", "horizon_days"]
+)  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(PATHS, VALUES, max_size=3))
+def test_any_override_values_give_scenario_error_or_scenario(overrides: dict[str, object]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = write(Path(folder), "tiny.yaml", MINIMAL)
+        try:
+            load(path, overrides)
+        except ScenarioError as err:
+            assert err.problems
+            assert all(p.message for p in err.problems)
