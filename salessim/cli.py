@@ -54,7 +54,14 @@ HEADLINE = [
 ReplicationsOpt = Annotated[int, typer.Option("-n", "--replications", min=1, help="Replications.")]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Root seed; random if omitted.")]
 WorkersOpt = Annotated[
-    int, typer.Option("--workers", "-w", min=1, help="Worker processes (results do not change).")
+    int | None,
+    typer.Option(
+        "--workers",
+        "-w",
+        min=1,
+        help="Worker processes (default: all cores). Results do not depend on it.",
+        show_default=False,
+    ),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing results folder.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")]
@@ -154,10 +161,10 @@ def schema() -> None:
 
 
 def _run_one(
-    scenario: Scenario, source: Path, n: int, seed: int | None, workers: int, quiet: bool
+    scenario: Scenario, source: Path, n: int, seed: int | None, workers: int | None, quiet: bool
 ) -> RunResult:
     with progress_bar(n, quiet, scenario.name) as bar:
-        return experiment.run(scenario, n, seed, workers, bar, str(source))
+        return experiment.run(scenario, n, seed, workers or os.cpu_count() or 1, bar, str(source))
 
 
 @app.command("run")
@@ -166,7 +173,7 @@ def run_cmd(
     replications: ReplicationsOpt = 100,
     seed: SeedOpt = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder.")] = None,
-    workers: WorkersOpt = 1,
+    workers: WorkersOpt = None,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -192,7 +199,7 @@ def compare(
     out: Annotated[Path, typer.Option("--out", "-o", help="Results folder.")] = Path(
         "results/comparison"
     ),
-    workers: WorkersOpt = 1,
+    workers: WorkersOpt = None,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
 ) -> None:

@@ -30,3 +30,10 @@ def test_every_metric_is_in_the_glossary(tiny: Scenario) -> None:
             r"^(stage|role)\.[^.]+\.", lambda m: f"{m.group(1)}.<{m.group(1)[0]}>.", name
         )
         assert generic in documented, f"metric {name} is not in docs/metrics.md"
+
+
+def test_cli_reference_is_generated_from_help() -> None:
+    on_disk = (DOCS / "cli.md").read_text(encoding="utf-8")
+    assert on_disk == reference.cli_markdown(), (
+        "docs/cli.md is stale: run python -m salessim.reference --cli > docs/cli.md"
+    )

@@ -1,0 +1,121 @@
+"""The command line: exit codes, clear messages (never a traceback), files written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from salessim.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
+runner = CliRunner()
+
+TINY_YAML = """\
+name: tiny
+horizon_days: 20
+leads:
+  - {source: web, per_day: 5}
+stages:
+  qualify: {by: lead_manager, work_hours: 0.5, success: 0.4, next: meeting}
+  meeting: {by: designer, work_hours: 2, success: 0.5}
+roles:
+  lead_manager: {headcount: 1}
+  designer: {headcount: 1}
+"""
+
+FOUR_MISTAKES = """\
+name: broken
+horizon_days: 20
+leads:
+  - {source: web, per_day: lots}
+stages:
+  qualify: {by: lead_manager, work_hours: 0.5, success: 1.5, next: meting}
+  meeting: {by: designer, work_hours: 2, success: 0.5}
+roles:
+  lead_manager: {headcount: 1}
+  designer: {headcont: 1}
+"""
+
+
+@pytest.fixture
+def tiny_file(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(TINY_YAML)
+    return path
+
+
+def test_every_shipped_scenario_validates() -> None:
+    assert len(SHIPPED) >= 6
+    result = runner.invoke(app, ["validate", *map(str, SHIPPED)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count(": ok") == len(SHIPPED)
+
+
+def test_invalid_file_reports_all_problems_with_lines(tmp_path: Path) -> None:
+    path = tmp_path / "broken.yaml"
+    path.write_text(FOUR_MISTAKES)
+    result = runner.invoke(app, ["validate", str(path)])
+    assert result.exit_code == 2
+    text = result.stderr
+    assert "Traceback" not in text
+    assert f"{path}:4:" in text and "leads[0].per_day" in text
+    assert ":6:" in text and "stages.qualify.success" in text
+    assert "stages.qualify.next" in text and "did you mean 'meeting'" in text
+    assert ":10:" in text and "did you mean 'headcount'" in text
+
+
+def test_run_writes_results_and_refuses_overwrite(tiny_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = ["run", str(tiny_file), "-n", "3", "--seed", "5", "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "Deals won" in result.output
+    frame = pd.read_parquet(out / "replications.parquet")
+    assert list(frame["replication"]) == [0, 1, 2]
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 5 and manifest["scenario_file_sha256"]
+    again = runner.invoke(app, args)
+    assert again.exit_code == 2 and "--force" in again.stderr
+    assert runner.invoke(app, [*args, "--force"]).exit_code == 0
+
+
+def test_run_missing_file_is_a_clear_error(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", str(tmp_path / "nope.yaml")])
+    assert result.exit_code == 2
+    assert "nope.yaml" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_compare_uses_same_leads_and_writes_table(tiny_file: Path, tmp_path: Path) -> None:
+    bigger = tmp_path / "bigger.yaml"
+    bigger.write_text(
+        TINY_YAML.replace("name: tiny", "name: bigger").replace(
+            "designer: {headcount: 1}", "designer: {headcount: 2}"
+        )
+    )
+    out = tmp_path / "cmp"
+    result = runner.invoke(
+        app, ["compare", str(tiny_file), str(bigger), "-n", "4", "--seed", "2", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "comparison.csv")
+    arrived = table[table["metric"] == "leads_arrived"].set_index("scenario")["mean"]
+    assert arrived["tiny"] == arrived["bigger"]  # common random numbers
+    assert (out / "tiny" / "summary.csv").exists() and (out / "bigger" / "summary.csv").exists()
+
+
+def test_schema_is_json() -> None:
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0
+    assert "stages" in json.loads(result.output)["properties"]
+
+
+@pytest.mark.parametrize("command", ["validate", "schema", "run", "compare"])
+def test_every_command_has_help_with_an_example(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output
