@@ -8,6 +8,7 @@ the CLI turns it into a readable paragraph and exit code 2. The engine raises
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -29,17 +30,31 @@ class Problem:
         key = self.path or "(top level)"
         return f"{where} {key}: {self.message}"
 
+    def sort_key(self) -> tuple[str, int, int, str]:
+        """Order problems as a reader meets them: by file, line, column, then key path."""
+        return (self.file or "", self.line or 0, self.column or 0, self.path)
+
 
 class SalessimError(Exception):
     """Base class of every error salessim raises on purpose."""
 
 
 class ScenarioError(SalessimError):
-    """A scenario file or object is invalid; `problems` lists every reason at once."""
+    """A scenario file or object is invalid; `problems` lists every reason at once.
 
-    def __init__(self, problems: list[Problem]) -> None:
+    `file` is the file the user asked to load (None for overrides or in-memory data); the
+    problems themselves may point into other files, such as a `base:` file.
+    """
+
+    def __init__(self, problems: list[Problem], *, file: str | None = None) -> None:
         self.problems = problems
+        self.file = file
         super().__init__("\n".join(str(p) for p in problems))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The default rebuilds from `args` (the joined message), not from `problems`; the state
+        # dict restores `file` and anything else set on the instance.
+        return type(self), (self.problems,), self.__dict__
 
 
 class SimulationError(SalessimError):

@@ -100,9 +100,12 @@ def test_format_error(tmp_path: Path) -> None:
 
 
 def test_error_survives_pickling(tmp_path: Path) -> None:
-    err = problems_of(write(tmp_path, "broken.yaml", BROKEN))
+    path = write(tmp_path, "broken.yaml", BROKEN)
+    err = problems_of(path)
     copy = pickle.loads(pickle.dumps(err))
     assert copy.problems == err.problems
+    assert copy.file == err.file == str(path)
+    assert str(copy) == str(err)
     assert format_error(copy) == format_error(err)
 
 
