@@ -124,8 +124,8 @@ def print_table(runs: Sequence[RunResult]) -> None:
         if metric == "revenue":
             label = f"{label} ({runs[0].scenario.currency})"
         table.add_row(label, *(_cell(res.summary, metric, fmt) for res in runs))
-    width = out_console.width if out_console.is_terminal else 40 + 26 * len(runs)
-    out_console.print(table, width=width)
+    console = out_console if out_console.is_terminal else Console(width=40 + 20 * len(runs))
+    console.print(table)
 
 
 def default_out(name: str) -> Path:
