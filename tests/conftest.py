@@ -31,6 +31,39 @@ TINY: dict[str, Any] = {
 }
 
 
+MINIMAL_YAML = """\
+name: tiny
+horizon_days: 30
+leads:
+  - {source: web, per_day: 5}
+stages:
+  qualify: {by: lead_manager, work_hours: 0.5, success: 0.4, next: meeting}
+  meeting: {by: designer, work_hours: {dist: triangular, low: 1, mode: 2, high: 3}, success: 0.5}
+roles:
+  lead_manager: {headcount: 2}
+  designer: {headcount: 1}
+"""
+
+# Four mistakes: a wrong type (line 4), success out of range (line 10), `next` naming a missing
+# stage (line 11) and a typo of a required key (line 14).
+BROKEN_YAML = """\
+name: tiny
+horizon_days: 30
+leads:
+  - {source: web, per_day: lots}
+stages:
+  qualify: {by: lead_manager, work_hours: 0.5, success: 0.4, next: meeting}
+  meeting:
+    by: designer
+    work_hours: {dist: triangular, low: 1, mode: 2, high: 3}
+    success: 1.5
+    next: meting
+roles:
+  lead_manager: {headcount: 2}
+  designer: {headcont: 1}
+"""
+
+
 def deep_update(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for key, value in changes.items():

@@ -11,41 +11,17 @@ from typer.testing import CliRunner
 
 from salessim.cli import app
 
+from .conftest import BROKEN_YAML, MINIMAL_YAML
+
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
 runner = CliRunner()
-
-TINY_YAML = """\
-name: tiny
-horizon_days: 20
-leads:
-  - {source: web, per_day: 5}
-stages:
-  qualify: {by: lead_manager, work_hours: 0.5, success: 0.4, next: meeting}
-  meeting: {by: designer, work_hours: 2, success: 0.5}
-roles:
-  lead_manager: {headcount: 1}
-  designer: {headcount: 1}
-"""
-
-FOUR_MISTAKES = """\
-name: broken
-horizon_days: 20
-leads:
-  - {source: web, per_day: lots}
-stages:
-  qualify: {by: lead_manager, work_hours: 0.5, success: 1.5, next: meting}
-  meeting: {by: designer, work_hours: 2, success: 0.5}
-roles:
-  lead_manager: {headcount: 1}
-  designer: {headcont: 1}
-"""
 
 
 @pytest.fixture
 def tiny_file(tmp_path: Path) -> Path:
     path = tmp_path / "tiny.yaml"
-    path.write_text(TINY_YAML)
+    path.write_text(MINIMAL_YAML)
     return path
 
 
@@ -58,15 +34,15 @@ def test_every_shipped_scenario_validates() -> None:
 
 def test_invalid_file_reports_all_problems_with_lines(tmp_path: Path) -> None:
     path = tmp_path / "broken.yaml"
-    path.write_text(FOUR_MISTAKES)
+    path.write_text(BROKEN_YAML)
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 2
     text = result.stderr
     assert "Traceback" not in text
     assert f"{path}:4:" in text and "leads[0].per_day" in text
-    assert ":6:" in text and "stages.qualify.success" in text
-    assert "stages.qualify.next" in text and "did you mean 'meeting'" in text
-    assert ":10:" in text and "did you mean 'headcount'" in text
+    assert f"{path}:10:" in text and "stages.meeting.success" in text
+    assert f"{path}:11:" in text and "did you mean 'meeting'" in text
+    assert f"{path}:14:" in text and "did you mean 'headcount'" in text
 
 
 def test_run_writes_results_and_refuses_overwrite(tiny_file: Path, tmp_path: Path) -> None:
@@ -93,7 +69,7 @@ def test_run_missing_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_compare_uses_same_leads_and_writes_table(tiny_file: Path, tmp_path: Path) -> None:
     bigger = tmp_path / "bigger.yaml"
     bigger.write_text(
-        TINY_YAML.replace("name: tiny", "name: bigger").replace(
+        MINIMAL_YAML.replace("name: tiny", "name: bigger").replace(
             "designer: {headcount: 1}", "designer: {headcount: 2}"
         )
     )

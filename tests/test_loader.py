@@ -15,37 +15,8 @@ from hypothesis import strategies as st
 from salessim.errors import ScenarioError
 from salessim.loader import apply_overrides, format_error, load, load_data, parse_override
 
-MINIMAL = """\
-name: tiny
-horizon_days: 30
-leads:
-  - {source: web, per_day: 5}
-stages:
-  qualify: {by: lead_manager, work_hours: 0.5, success: 0.4, next: meeting}
-  meeting: {by: designer, work_hours: {dist: triangular, low: 1, mode: 2, high: 3}, success: 0.5}
-roles:
-  lead_manager: {headcount: 2}
-  designer: {headcount: 1}
-"""
-
-# Four mistakes: a wrong type (line 4), success out of range (line 10), `next` naming a missing
-# stage (line 11) and a typo of a required key (line 14).
-BROKEN = """\
-name: tiny
-horizon_days: 30
-leads:
-  - {source: web, per_day: lots}
-stages:
-  qualify: {by: lead_manager, work_hours: 0.5, success: 0.4, next: meeting}
-  meeting:
-    by: designer
-    work_hours: {dist: triangular, low: 1, mode: 2, high: 3}
-    success: 1.5
-    next: meting
-roles:
-  lead_manager: {headcount: 2}
-  designer: {headcont: 1}
-"""
+from .conftest import BROKEN_YAML as BROKEN
+from .conftest import MINIMAL_YAML as MINIMAL
 
 
 def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
