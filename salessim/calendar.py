@@ -41,7 +41,7 @@ class WorkCalendar:
         for a, b in zip(starts, ends, strict=True):
             cum.append(cum[-1] + (b - a))
         self.cum = cum
-        self.always_open = len(starts) == 1 and starts[0] <= 0
+        self.always_open = len(starts) == 1 and starts[0] <= 0 and ends[0] == INF
 
     @classmethod
     def build(cls, cal: Calendar, horizon_hours: float) -> WorkCalendar:
@@ -119,3 +119,50 @@ def resolve(base: Calendar, override: CalendarOverride | None) -> Calendar:
         return base
     changes = {k: v for k, v in override.model_dump().items() if v is not None}
     return base.model_copy(update=changes)
+
+
+def restricted(
+    cal: WorkCalendar, start: float, end: float, holes: list[tuple[float, float]]
+) -> WorkCalendar:
+    """`cal` limited to [start, end) and with the `holes` (sorted, disjoint) cut out."""
+    i = max(bisect_right(cal.starts, start) - 1, 0)
+    pieces: list[tuple[float, float]] = []
+    while i < len(cal.starts) and cal.starts[i] < end:
+        lo, hi = max(cal.starts[i], start), min(cal.ends[i], end)
+        if hi > lo:
+            pieces.append((lo, hi))
+        i += 1
+    if holes:
+        pieces = _cut(pieces, holes)
+    return WorkCalendar(pieces)
+
+
+def _cut(
+    pieces: list[tuple[float, float]], holes: list[tuple[float, float]]
+) -> list[tuple[float, float]]:
+    out: list[tuple[float, float]] = []
+    j = 0
+    for lo, hi in pieces:
+        while j < len(holes) and holes[j][1] <= lo:
+            j += 1
+        k = j
+        cur = lo
+        while k < len(holes) and holes[k][0] < hi:
+            if holes[k][0] > cur:
+                out.append((cur, holes[k][0]))
+            cur = max(cur, holes[k][1])
+            k += 1
+        if cur < hi:
+            out.append((cur, hi))
+    return out
+
+
+def merge_intervals(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Sorted union of intervals."""
+    out: list[tuple[float, float]] = []
+    for a, b in sorted(intervals):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out

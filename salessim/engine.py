@@ -2,11 +2,12 @@
 
 `simulate(scenario, streams)` builds a `Simulation` (the running half of the model, kept apart
 from the static `Scenario`), runs it to the horizon and returns a `Tally` of counters that
-`metrics` turns into a flat per-replication record. Leads arrive per source as a non-homogeneous
-Poisson process; each person is a SimPy process that works, inside their own calendar, on the
-highest-priority waiting lead among their stages. Waiting leads go cold after their patience;
-cold leads are removed lazily when a person reaches them, which gives the same dynamics as
-removing them on time. Nothing here knows about YAML, the CLI or plotting.
+`metrics` turns into a flat record. Leads arrive per source as a non-homogeneous Poisson process,
+or are found by people prospecting; each person (see `people`) is a SimPy process that works,
+inside their own availability, on the highest-priority waiting lead among their stages: first the
+leads booked with them, then the team's queue. Waiting leads go cold after their patience; cold
+leads are removed lazily when a person reaches them, which gives the same dynamics as removing
+them on time. Nothing here knows about YAML, the CLI or plotting.
 """
 
 from __future__ import annotations
@@ -21,43 +22,28 @@ import numpy as np
 import simpy
 
 from salessim.calendar import WorkCalendar, resolve
+from salessim.customers import CustomerBook
+from salessim.people import PersonRt, Staffing
 from salessim.scenario import LeadSource, Scenario
 from salessim.streams import Streams
+from salessim.tally import Tally
 
 INF = math.inf
 CHUNK_DAYS = 64
 WON = -1
+WEEK = 168.0
 
 TraceRow = tuple[Any, ...]
 
 
 class Lead:
-    """One prospect's journey; `outcome` stays None while it is open."""
+    """One prospect's journey (or one repeat purchase); `outcome` stays None while open."""
 
-    __slots__ = (
-        "id",
-        "source",
-        "arrived",
-        "value",
-        "deadline",
-        "u",
-        "counted",
-        "contacted",
-        "outcome",
-        "ended",
-        "tries",
-    )
+    __slots__ = ("id", "source", "arrived", "value", "deadline", "u", "counted", "contacted",
+                 "outcome", "tries", "repeat", "owner", "by")  # fmt: skip
 
-    def __init__(
-        self,
-        lid: int,
-        source: int,
-        arrived: float,
-        value: float,
-        deadline: float,
-        u: list[float],
-        counted: bool,
-    ) -> None:
+    def __init__(self, lid: int, source: int, arrived: float, value: float, deadline: float,
+                 u: list[float], counted: bool) -> None:  # fmt: skip
         self.id = lid
         self.source = source
         self.arrived = arrived
@@ -67,38 +53,26 @@ class Lead:
         self.counted = counted
         self.contacted = -1.0
         self.outcome: str | None = None
-        self.ended = INF
         self.tries = 0
+        self.repeat = False
+        self.owner: PersonRt | None = None
+        self.by: PersonRt | None = None
 
 
 class StageRt:
-    """Runtime state of a stage: its queue, idle people able to work it, and counters."""
+    """Runtime state of a stage: its team queue, idle people able to work it, and counters."""
 
-    __slots__ = (
-        "name",
-        "index",
-        "queue",
-        "idle",
-        "success",
-        "next",
-        "work",
-        "delay",
-        "no_show",
-        "attempts",
-        "retry_delay",
-        "retry_rng",
-        "entered",
-        "worked",
-        "succeeded",
-        "no_shows",
-    )
+    __slots__ = ("name", "index", "queue", "idle", "success", "next", "work", "delay",
+                 "no_show", "attempts", "retry_delay", "retry_rng", "prospecting",
+                 "leads_per_hour", "prospect_rng", "source", "entered", "worked", "succeeded",
+                 "no_shows", "workers")  # fmt: skip
 
     def __init__(self, name: str, index: int) -> None:
         self.name = name
         self.index = index
         self.queue: deque[Lead] = deque()
         self.idle: dict[PersonRt, None] = {}
-        self.success = 0.0
+        self.success = 1.0
         self.next: int = WON
         self.work: Callable[[], float] = lambda: 0.0
         self.delay: Callable[[], float] | None = None
@@ -106,67 +80,15 @@ class StageRt:
         self.attempts = 0
         self.retry_delay: Callable[[], float] = lambda: 0.0
         self.retry_rng: np.random.Generator | None = None
+        self.prospecting = False
+        self.leads_per_hour = 0.0
+        self.prospect_rng: np.random.Generator | None = None
+        self.source = -1
         self.entered = 0
         self.worked = 0
         self.succeeded = 0
         self.no_shows = 0
-
-
-class PersonRt:
-    """Runtime state of one person: calendar, skill, priority list and time accounting."""
-
-    __slots__ = (
-        "name",
-        "role",
-        "cal",
-        "stages",
-        "work_time",
-        "success",
-        "wake",
-        "timer_at",
-        "busy_hours",
-        "available_hours",
-        "deals",
-        "revenue",
-    )
-
-    def __init__(
-        self, name: str, role: str, cal: WorkCalendar, work_time: float, success: float
-    ) -> None:
-        self.name = name
-        self.role = role
-        self.cal = cal
-        self.stages: list[StageRt] = []
-        self.work_time = work_time
-        self.success = success
-        self.wake: simpy.Event | None = None
-        self.timer_at = -1.0
-        self.busy_hours = 0.0
-        self.available_hours = 0.0
-        self.deals = 0
-        self.revenue = 0.0
-
-
-class Tally:
-    """Counters of one replication, collected as the run goes (no event lists kept)."""
-
-    def __init__(self, scenario: Scenario) -> None:
-        self.window_hours = (scenario.horizon_days - scenario.warmup_days) * 24
-        self.arrived = 0
-        self.arrived_all = 0
-        self.contacted = 0
-        self.wait_hours = 0.0
-        self.won = 0
-        self.revenue = 0.0
-        self.lost = {"rejected": 0, "cold": 0, "no_show": 0}
-        self.open_at_end = 0
-        self.cycle_hours: list[float] = []
-        self.lead_hours = 0.0
-        self.ended = 0
-        self.system_hours = 0.0
-        self.stages: list[StageRt] = []
-        self.people: list[PersonRt] = []
-        self.roles: list[str] = list(scenario.roles)
+        self.workers: list[PersonRt] = []
 
 
 class Simulation:
@@ -174,67 +96,72 @@ class Simulation:
 
     def __init__(self, scenario: Scenario, streams: Streams, trace: list[TraceRow] | None = None):
         self.scenario = scenario
+        self.streams = streams
         self.env = simpy.Environment()
         self.horizon = scenario.horizon_days * 24
         self.warmup = scenario.warmup_days * 24
         self.trace = trace
-        self.tally = Tally(scenario)
         self.open: dict[int, Lead] = {}
         self.next_id = 0
         self.stage_index = {name: i for i, name in enumerate(scenario.stages)}
-        self.stages = [
-            self._build_stage(name, i, streams) for i, name in enumerate(scenario.stages)
-        ]
-        self.people = self._build_people()
-        self.tally.stages = self.stages
-        self.tally.people = self.people
+        self.sources = [src.source for src in scenario.leads]
+        self.stages = [self._build_stage(name, i) for i, name in enumerate(scenario.stages)]
+        self.tally = Tally(scenario, self.stages, self.sources)
+        self.role_calendars = self._build_calendars()
+        self.role_people: dict[str, list[PersonRt]] = {role: [] for role in scenario.roles}
+        self.customers = CustomerBook(self, scenario.customers)
+        self.staffing = Staffing(self)
+        self.staffing.start()
         for k, src in enumerate(scenario.leads):
-            self.env.process(self._source(k, src, streams))
-        for person in self.people:
-            self.env.process(self._person(person))
+            self.env.process(self._source(k, src))
 
     # --- construction -------------------------------------------------------------------
-    def _build_stage(self, name: str, index: int, streams: Streams) -> StageRt:
+    def _build_stage(self, name: str, index: int) -> StageRt:
         spec = self.scenario.stages[name]
         st = StageRt(name, index)
-        st.success = spec.success
+        st.success = 1.0 if spec.success is None else spec.success
         st.next = WON if spec.next == "won" else self.stage_index[spec.next]
-        st.work = spec.work_hours.sampler(streams(f"work.{name}"))
+        st.work = spec.work_hours.sampler(self.streams(f"work.{name}"))
         if spec.delay_days is not None:
-            st.delay = spec.delay_days.sampler(streams(f"delay.{name}"))
+            st.delay = spec.delay_days.sampler(self.streams(f"delay.{name}"))
         st.no_show = spec.no_show
         if spec.follow_up is not None and spec.follow_up.attempts > 0:
             st.attempts = spec.follow_up.attempts
-            st.retry_delay = spec.follow_up.delay_days.sampler(streams(f"retry_delay.{name}"))
-            st.retry_rng = streams(f"retry.{name}")
+            st.retry_delay = spec.follow_up.delay_days.sampler(self.streams(f"retry_delay.{name}"))
+            st.retry_rng = self.streams(f"retry.{name}")
+        if spec.kind == "prospecting":
+            st.prospecting = True
+            st.leads_per_hour = spec.leads_per_hour
+            st.prospect_rng = self.streams(f"prospect.{name}")
+            st.source = len(self.sources)
+            self.sources.append(f"prospecting.{name}")
         return st
 
-    def _build_people(self) -> list[PersonRt]:
-        people = []
+    def _build_calendars(self) -> dict[str, WorkCalendar]:
         calendars: dict[str, WorkCalendar] = {}
+        by_key: dict[str, WorkCalendar] = {}
         for role_name, role in self.scenario.roles.items():
-            cal_spec = resolve(self.scenario.calendar, role.calendar)
-            key = cal_spec.model_dump_json()
-            if key not in calendars:
-                calendars[key] = WorkCalendar.build(cal_spec, self.horizon)
-            cal = calendars[key]
-            priority = [
-                self.stages[self.stage_index[s]] for s in self.scenario.role_stages(role_name)
-            ]
-            for i in range(role.headcount):
-                spec = role.people[i] if i < len(role.people) else None
-                name = (spec.name if spec and spec.name else None) or f"{role_name}[{i}]"
-                p = PersonRt(
-                    name,
-                    role_name,
-                    cal,
-                    spec.work_time if spec else 1.0,
-                    spec.success if spec else 1.0,
-                )
-                p.stages = priority
-                p.available_hours = cal.worked(self.horizon) - cal.worked(self.warmup)
-                people.append(p)
-        return people
+            spec = resolve(self.scenario.calendar, role.calendar)
+            key = spec.model_dump_json()
+            if key not in by_key:
+                by_key[key] = WorkCalendar.build(spec, self.horizon)
+            calendars[role_name] = by_key[key]
+        return calendars
+
+    def add_person(self, person: PersonRt) -> None:
+        """Give a newly created person their stages and start their work process."""
+        priority = self.scenario.role_stages(person.role)
+        person.stages = [self.stages[self.stage_index[s]] for s in priority]
+        person.personal = {st.index: deque() for st in person.stages if not st.prospecting}
+        for st in person.stages:
+            st.workers.append(person)
+        self.role_people[person.role].append(person)
+        self.env.process(self._person(person))
+
+    def at(self, t: float, action: Callable[[], Any]) -> None:
+        """Call `action` at simulated time `t` (now if `t` is in the past)."""
+        ev = self.env.timeout(max(t - self.env.now, 0.0))
+        ev.callbacks.append(lambda _ev: action())
 
     # --- leads ----------------------------------------------------------------------------
     def _day_rates(self, src: LeadSource, first: int, last: int) -> np.ndarray:
@@ -246,10 +173,19 @@ class Simulation:
             rates[j] = src.per_day * factor
         return rates
 
-    def _source(self, k: int, src: LeadSource, streams: Streams) -> Generator[Any, Any, None]:
+    @staticmethod
+    def _hour_offsets(src: LeadSource, rng: np.random.Generator, n: int) -> np.ndarray:
+        """Hours into the day of `n` arrivals, following the source's hourly profile."""
+        if src.hourly_profile is None:
+            return rng.uniform(0, 24, n)
+        weights = np.asarray(src.hourly_profile, dtype=float)
+        hours = rng.choice(24, size=n, p=weights / weights.sum())
+        return hours + rng.uniform(0, 1, n)
+
+    def _source(self, k: int, src: LeadSource) -> Generator[Any, Any, None]:
         env = self.env
-        arrivals = streams(f"arrivals.{src.source}")
-        attrs = streams(f"leads.{src.source}")
+        arrivals = self.streams(f"arrivals.{src.source}")
+        attrs = self.streams(f"leads.{src.source}")
         value_dist = src.deal_value or self.scenario.deal_value
         entry = self.stages[self.stage_index[src.entry_stage or next(iter(self.scenario.stages))]]
         n_stages = len(self.stages)
@@ -275,73 +211,118 @@ class Simulation:
                     return
                 left -= 1
                 yield env.timeout(t - env.now)
-                self._arrive(k, t, value, t + pat, u, entry)
+                lead = self._new_lead(k, t, value, t + pat, u)
+                self._enter(lead, entry)
 
-    @staticmethod
-    def _hour_offsets(src: LeadSource, rng: np.random.Generator, n: int) -> np.ndarray:
-        """Hours into the day of `n` arrivals, following the source's hourly profile."""
-        if src.hourly_profile is None:
-            return rng.uniform(0, 24, n)
-        weights = np.asarray(src.hourly_profile, dtype=float)
-        hours = rng.choice(24, size=n, p=weights / weights.sum())
-        return hours + rng.uniform(0, 1, n)
-
-    def _arrive(
-        self, source: int, t: float, value: float, deadline: float, u: list[float], entry: StageRt
-    ) -> None:
+    def _new_lead(self, source: int, t: float, value: float, deadline: float,
+                  u: list[float]) -> Lead:  # fmt: skip
         lead = Lead(self.next_id, source, t, value, deadline, u, t >= self.warmup)
         self.next_id += 1
         self.open[lead.id] = lead
-        self.tally.arrived_all += 1
-        if lead.counted:
-            self.tally.arrived += 1
-        self._enter(lead, entry)
+        self.tally.arrival(lead)
+        return lead
 
-    def _enter(self, lead: Lead, st: StageRt, retry: bool = False) -> None:
+    def _prospected(self, st: StageRt, person: PersonRt, base_hours: float, f: float) -> None:
+        """A finished prospecting session: new leads found enter the stage after it."""
+        rng = st.prospect_rng
+        assert rng is not None
+        mean = st.leads_per_hour * base_hours * person.success * f
+        n = int(rng.poisson(mean)) if mean > 0 else 0
+        if n == 0:
+            return
+        now = self.env.now
+        values = self.scenario.deal_value.sample(rng, n).tolist()
+        uniforms = rng.random((n, 2 * len(self.stages))).tolist()
+        for value, u in zip(values, uniforms, strict=True):
+            lead = self._new_lead(st.source, now, value, INF, u)
+            lead.contacted = now
+            self.tally.contact(lead, now)
+            self._advance(lead, st, person)
+
+    def repeat_lead(self, value: float, owner: PersonRt | None, stage: str,
+                    wait_hours: float) -> None:  # fmt: skip
+        """A repeat purchase that waits for someone to work `stage` (support)."""
+        now = self.env.now
+        lead = Lead(self.next_id, -1, now, value, now + wait_hours, [], False)
+        self.next_id += 1
+        lead.repeat = True
+        lead.owner = owner
+        self.open[lead.id] = lead
+        st = self.stages[self.stage_index[stage]]
+        target = owner if owner is not None and st in owner.stages else None
+        self._enqueue(lead, st, target)
+
+    def repeat_won(self, value: float, owner: PersonRt | None) -> None:
+        self.tally.repeat_purchase(self.env.now, value)
+        if owner is not None:
+            owner.revenue_repeat += value
+
+    def _enter(self, lead: Lead, st: StageRt, retry: bool = False,
+               by: PersonRt | None = None) -> None:  # fmt: skip
         if retry:
             delay_hours = st.retry_delay() * 24
+            target = by
         else:
             if lead.counted:
                 st.entered += 1
             delay_hours = st.delay() * 24 if st.delay is not None else 0.0
+            target = self._book(st, by) if st.delay is not None else None
         if delay_hours:
-            ev = self.env.timeout(delay_hours)
-            ev.callbacks.append(lambda _ev: self._enqueue(lead, st))
+            self.at(self.env.now + delay_hours, lambda: self._enqueue(lead, st, target))
         else:
-            self._enqueue(lead, st)
+            self._enqueue(lead, st, target)
 
-    def _enqueue(self, lead: Lead, st: StageRt) -> None:
+    def _book(self, st: StageRt, by: PersonRt | None) -> PersonRt | None:
+        """Who a booked lead is booked with: the person who booked it if they can, else the
+        present person of the stage with the fewest bookings."""
+        now = self.env.now
+        if by is not None and st.index in by.personal and by.present(now):
+            return by
+        best, best_load = None, INF
+        for p in st.workers:
+            if not p.present(now):
+                continue
+            load = len(p.personal[st.index])
+            if load < best_load:
+                best, best_load = p, load
+        return best
+
+    def _enqueue(self, lead: Lead, st: StageRt, target: PersonRt | None = None) -> None:
+        now = self.env.now
+        if (
+            target is not None
+            and target.employed(now)
+            and (target.wf.handover == "wait" or target.present(now))
+        ):
+            target.personal[st.index].append(lead)
+            self.wake(target)
+            return
         st.queue.append(lead)
         if st.idle:
-            person = next(iter(st.idle))
-            self._wake(person)
+            self.wake(next(iter(st.idle)))
+
+    def hand_over(self, person: PersonRt) -> None:
+        """Move the leads booked with `person` to their team's queues."""
+        for index, queue in person.personal.items():
+            st = self.stages[index]
+            while queue:
+                self._enqueue(queue.popleft(), st)
 
     def _end(self, lead: Lead, outcome: str, t: float) -> None:
         lead.outcome = outcome
-        lead.ended = t
         del self.open[lead.id]
-        self._add_lead_hours(lead.arrived, t)
-        tally = self.tally
         if self.trace is not None:
             self.trace.append(("end", lead.id, lead.source, lead.arrived, t, outcome, lead.value))
-        if not lead.counted:
+        if lead.repeat:
+            if outcome == "won":
+                self.repeat_won(lead.value, lead.owner)
+            else:
+                self.tally.repeat_lost += 1
             return
-        tally.ended += 1
-        tally.system_hours += t - lead.arrived
-        if outcome == "won":
-            tally.won += 1
-            tally.revenue += lead.value
-            tally.cycle_hours.append(t - lead.arrived)
-        else:
-            tally.lost[outcome] += 1
-
-    def _add_lead_hours(self, a: float, b: float) -> None:
-        lo, hi = max(a, self.warmup), min(b, self.horizon)
-        if hi > lo:
-            self.tally.lead_hours += hi - lo
+        self.tally.ended(lead, outcome, t)
 
     # --- people ---------------------------------------------------------------------------
-    def _wake(self, person: PersonRt) -> None:
+    def wake(self, person: PersonRt) -> None:
         ev = person.wake
         if ev is None:
             return
@@ -357,34 +338,64 @@ class Simulation:
             st.idle[person] = None
         if close < INF and person.timer_at != close:
             person.timer_at = close
-            timer = self.env.timeout(close - self.env.now)
-            timer.callbacks.append(lambda _ev: self._wake(person))
+            self.at(close, lambda: self.wake(person))
         return ev
 
-    def _pick(self, person: PersonRt, now: float) -> tuple[Lead, StageRt] | tuple[None, None]:
+    def _pop(self, queue: deque[Lead], st: StageRt, now: float) -> Lead | None:
+        while queue:
+            lead = queue.popleft()
+            if lead.deadline < now:
+                self._end(lead, "cold", lead.deadline)
+                continue
+            if (
+                st.no_show
+                and lead.tries == 0
+                and not lead.repeat
+                and (lead.u[len(self.stages) + st.index] < st.no_show)
+            ):
+                if lead.counted:
+                    st.no_shows += 1
+                self._end(lead, "no_show", now)
+                continue
+            return lead
+        return None
+
+    def _week_open(self, person: PersonRt, st: StageRt | None, now: float) -> bool:
+        """Whether the person's weekly time share (overall, or for `st`) has room left."""
+        week = int(now // WEEK)
+        if week != person.week:
+            person.week = week
+            person.week_hours = 0.0
+            person.stage_week = {}
+            cal = person.cal
+            person.week_cap = cal.worked((week + 1) * WEEK) - cal.worked(week * WEEK)
+        role = self.scenario.roles[person.role]
+        if st is None:
+            return person.week_hours < role.time_share * person.week_cap
+        share = role.max_share.get(st.name)
+        return share is None or person.stage_week.get(st.index, 0.0) < share * person.week_cap
+
+    def _pick(self, person: PersonRt, now: float) -> tuple[Lead | None, StageRt | None]:
+        shares = self.scenario.roles[person.role].max_share
         for st in person.stages:
-            queue = st.queue
-            while queue:
-                lead = queue.popleft()
-                if lead.deadline < now:
-                    self._end(lead, "cold", lead.deadline)
-                    continue
-                if (
-                    st.no_show
-                    and lead.tries == 0
-                    and lead.u[len(self.stages) + st.index] < st.no_show
-                ):
-                    if lead.counted:
-                        st.no_shows += 1
-                    self._end(lead, "no_show", now)
-                    continue
+            if shares and not self._week_open(person, st, now):
+                continue
+            if st.prospecting:
+                return None, st
+            lead = self._pop(person.personal[st.index], st, now)
+            if lead is None:
+                lead = self._pop(st.queue, st, now)
+            if lead is not None:
                 return lead, st
         return None, None
 
     def _person(self, person: PersonRt) -> Generator[simpy.Event, Any, None]:
-        env, cal = self.env, person.cal
-        while True:
-            now = env.now
+        env = self.env
+        limited = self.scenario.roles[person.role].time_share < 1
+        if person.hired > env.now:
+            yield env.timeout(person.hired - env.now)
+        while not person.gone:
+            now, cal = env.now, person.cal
             if not cal.always_open:
                 nxt = cal.next_open(now)
                 if nxt > now:
@@ -392,56 +403,100 @@ class Simulation:
                         return
                     yield env.timeout(nxt - now)
                     continue
+            if limited and not self._week_open(person, None, now):
+                yield env.timeout((person.week + 1) * WEEK - now)
+                continue
             lead, st = self._pick(person, now)
-            if lead is None or st is None:
+            if st is None:
                 yield self._sleep(person, cal.close_after(now))
                 continue
-            self._start(lead, person, now)
-            hours = st.work() * person.work_time
-            end = cal.finish(now, hours)
-            self._account_busy(person, now, end)
-            if self.trace is not None:
-                self.trace.append(("work", person.name, st.name, lead.id, now, end, hours))
-            if end >= self.horizon:
+            done = yield from self._work(person, lead, st, now)
+            if not done:
                 return
-            yield env.timeout(end - now)
-            self._complete(lead, st, person, end)
 
-    def _start(self, lead: Lead, person: PersonRt, now: float) -> None:
+    def _work(self, person: PersonRt, lead: Lead | None, st: StageRt,
+              now: float) -> Generator[simpy.Event, Any, bool]:  # fmt: skip
+        """One piece of work; False if it could not be finished (horizon or leaving)."""
+        f = person.productivity(now)
+        base = st.work() * person.work_time
+        hours = base / f
+        if person.last_stage != st.index:
+            if person.last_stage >= 0:
+                hours += self.scenario.roles[person.role].switch_overhead_hours
+            person.last_stage = st.index
+        if lead is not None:
+            self._start(lead, now)
+        end = person.cal.finish(now, hours)
+        self._account(person, st, now, end, hours)
+        if self.trace is not None:
+            self.trace.append(
+                ("work", person.name, st.name, lead.id if lead else -1, now, end, hours)
+            )
+        if end >= self.horizon:
+            if person.leaves < self.horizon:
+                yield self.env.timeout(person.leaves - now)
+                if lead is not None:
+                    self._enqueue(lead, st)
+            return False
+        person.busy_until = end
+        yield self.env.timeout(end - now)
+        if lead is None:
+            self._prospected(st, person, base, f)
+        else:
+            self._complete(lead, st, person, f)
+        return True
+
+    def _start(self, lead: Lead, now: float) -> None:
         if lead.contacted < 0:
             lead.contacted = now
             lead.deadline = INF
-            if lead.counted:
-                self.tally.contacted += 1
-                self.tally.wait_hours += now - lead.arrived
+            self.tally.contact(lead, now)
 
-    def _account_busy(self, person: PersonRt, start: float, end: float) -> None:
-        lo, hi = max(start, self.warmup), min(end, self.horizon)
+    def _account(self, person: PersonRt, st: StageRt, start: float, end: float,
+                 hours: float) -> None:  # fmt: skip
+        person.week_hours += hours
+        person.stage_week[st.index] = person.stage_week.get(st.index, 0.0) + hours
+        lo, hi = max(start, self.warmup), min(end, self.horizon, person.leaves)
         if hi > lo:
             cal = person.cal
-            person.busy_hours += cal.worked(hi) - cal.worked(lo)
+            worked = cal.worked(hi) - cal.worked(lo)
+            person.busy_hours += worked
+            person.hours_by_stage[st.name] = person.hours_by_stage.get(st.name, 0.0) + worked
 
-    def _complete(self, lead: Lead, st: StageRt, person: PersonRt, now: float) -> None:
+    def _complete(self, lead: Lead, st: StageRt, person: PersonRt, f: float) -> None:
         counted = lead.counted
         if counted:
             st.worked += 1
-        p = st.success * person.success
-        u = lead.u[st.index] if lead.tries == 0 else st.retry_rng.random()  # type: ignore[union-attr]
+        person.attempts += 1
+        p = st.success * person.success * f
+        if lead.tries == 0 and not lead.repeat:
+            u = lead.u[st.index]
+        else:
+            u = st.retry_rng.random() if st.retry_rng is not None else self._repeat_u()
         if u < p:
-            lead.tries = 0
+            person.successes += 1
             if counted:
                 st.succeeded += 1
-            if st.next == WON:
-                person.deals += 1
-                person.revenue += lead.value
-                self._end(lead, "won", now)
-            else:
-                self._enter(lead, self.stages[st.next])
-        elif lead.tries < st.attempts:
+            self._advance(lead, st, person)
+        elif lead.tries < st.attempts and not lead.repeat:
             lead.tries += 1
-            self._enter(lead, st, retry=True)
+            self._enter(lead, st, retry=True, by=person)
         else:
-            self._end(lead, "rejected", now)
+            self._end(lead, "rejected", self.env.now)
+
+    def _repeat_u(self) -> float:
+        return float(self.customers.rng.random())
+
+    def _advance(self, lead: Lead, st: StageRt, person: PersonRt) -> None:
+        lead.tries = 0
+        if st.next != WON:
+            self._enter(lead, self.stages[st.next], by=person)
+            return
+        if not lead.repeat:
+            person.deals += 1
+            person.revenue += lead.value
+            self.customers.won(person)
+        self._end(lead, "won", self.env.now)
 
     # --- run ------------------------------------------------------------------------------
     def run(self) -> Tally:
@@ -450,9 +505,9 @@ class Simulation:
             if lead.contacted < 0 and lead.deadline <= self.horizon:
                 self._end(lead, "cold", lead.deadline)
         for lead in self.open.values():
-            self._add_lead_hours(lead.arrived, self.horizon)
-            if lead.counted:
-                self.tally.open_at_end += 1
+            if not lead.repeat:
+                self.tally.still_open(lead)
+        self.tally.finish(self)
         return self.tally
 
 
@@ -461,4 +516,4 @@ def simulate(scenario: Scenario, streams: Streams, trace: list[TraceRow] | None 
     return Simulation(scenario, streams, trace).run()
 
 
-__all__ = ["Lead", "Simulation", "Tally", "simulate"]
+__all__ = ["Lead", "Simulation", "StageRt", "Tally", "TraceRow", "simulate"]

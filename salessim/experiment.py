@@ -13,13 +13,14 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from salessim.engine import simulate
-from salessim.metrics import Record, record
+from salessim.metrics import Record, people_rows, record
 from salessim.scenario import Scenario
 from salessim.streams import Streams, fresh_seed
 
@@ -37,21 +38,34 @@ class RunResult:
     wall_seconds: float
     workers: int = 1
     source: str | None = None
+    people: pd.DataFrame = field(default_factory=pd.DataFrame)
     summary: pd.DataFrame = field(init=False)
 
     def __post_init__(self) -> None:
         self.summary = summarize(self.replications)
 
 
+Rows = list[dict[str, Any]]
+
+
+def replicate(scenario: Scenario, seed: int, replication: int) -> tuple[Record, Rows]:
+    """Simulate one replication: its flat record and its per-person rows."""
+    tally = simulate(scenario, Streams(seed, replication))
+    rec = record(tally)
+    rec["replication"] = float(replication)
+    rows = people_rows(tally)
+    for row in rows:
+        row["replication"] = replication
+    return rec, rows
+
+
 def run_replication(scenario: Scenario, seed: int, replication: int) -> Record:
     """Simulate one replication and return its flat record."""
-    rec = record(simulate(scenario, Streams(seed, replication)))
-    rec["replication"] = float(replication)
-    return rec
+    return replicate(scenario, seed, replication)[0]
 
 
-def _run_chunk(scenario: Scenario, seed: int, reps: Sequence[int]) -> list[Record]:
-    return [run_replication(scenario, seed, r) for r in reps]
+def _run_chunk(scenario: Scenario, seed: int, reps: Sequence[int]) -> list[tuple[Record, Rows]]:
+    return [replicate(scenario, seed, r) for r in reps]
 
 
 def _chunks(reps: Sequence[int], size: int) -> Iterator[list[int]]:
@@ -74,23 +88,31 @@ def run(
     started = time.perf_counter()
     reps = list(range(replications))
     records: list[Record] = []
+    rows: Rows = []
+
+    def collect(chunk: list[tuple[Record, Rows]]) -> None:
+        for rec, people in chunk:
+            records.append(rec)
+            rows.extend(people)
+        if progress:
+            progress(len(chunk))
+
     if workers <= 1 or replications == 1:
         for r in reps:
-            records.append(run_replication(scenario, seed, r))
-            if progress:
-                progress(1)
+            collect([replicate(scenario, seed, r)])
     else:
         size = max(1, min(25, math.ceil(replications / (workers * 4))))
         with ProcessPoolExecutor(max_workers=workers, max_tasks_per_child=200) as pool:
             futures = [pool.submit(_run_chunk, scenario, seed, c) for c in _chunks(reps, size)]
             for fut in futures:
-                chunk = fut.result()
-                records.extend(chunk)
-                if progress:
-                    progress(len(chunk))
+                collect(fut.result())
     frame = pd.DataFrame.from_records(records)
     frame.insert(0, "replication", frame.pop("replication").astype("int64"))
-    return RunResult(scenario, seed, frame, time.perf_counter() - started, workers, source)
+    people = pd.DataFrame.from_records(rows)
+    if not people.empty:
+        people.insert(0, "replication", people.pop("replication").astype("int64"))
+    wall = time.perf_counter() - started
+    return RunResult(scenario, seed, frame, wall, workers, source, people)
 
 
 def summarize(frame: pd.DataFrame) -> pd.DataFrame:

@@ -20,11 +20,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from salessim.crosscheck import cross_check
 from salessim.errors import Problem, ScenarioError
 from salessim.keypath import KeyPath, format_path, parse_path
 from salessim.messages import Found, field_errors
 from salessim.overrides import OVERRIDE_FILE, apply_overrides, parse_override, try_overrides
-from salessim.scenario import Scenario, cross_check
+from salessim.scenario import Scenario
 from salessim.yamlfile import Positions, load_data
 
 __all__ = ["apply_overrides", "format_error", "load", "load_data", "parse_override"]

@@ -15,6 +15,7 @@ from pydantic_core import PydanticUndefined
 
 from salessim import distributions as d
 from salessim import scenario as s
+from salessim import workforce as w
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("Top level", s.Scenario),
@@ -25,6 +26,13 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("`roles.<name>`", s.Role),
     ("`roles.<name>.calendar`", s.CalendarOverride),
     ("`roles.<name>.people[]`", s.Person),
+    ("`roles.<name>.people[].vacations[]`", w.Absence),
+    ("`workforce` (and `roles.<name>.workforce`)", w.Workforce),
+    ("`workforce.resignation`", w.Resignation),
+    ("`workforce.ramp_up`", w.RampUp),
+    ("`workforce.probation`", w.Probation),
+    ("`customers`", w.Customers),
+    ("`events[]`", w.Event),
 ]
 DISTS: list[type[BaseModel]] = [
     d.Fixed,

@@ -26,7 +26,13 @@ import salessim
 from salessim.errors import ResultsError
 from salessim.experiment import RunResult
 
-RUN_FILES = ("manifest.json", "scenario.json", "summary.csv", "replications.parquet")
+RUN_FILES = (
+    "manifest.json",
+    "scenario.json",
+    "summary.csv",
+    "replications.parquet",
+    "people.parquet",
+)
 
 
 def prepare_folder(path: Path, force: bool) -> Path:
@@ -110,6 +116,7 @@ def write_run(result: RunResult, out: Path, force: bool = False) -> Path:
     """Write a run's files into `out` (created; refused if it holds anything, unless `force`)."""
     prepare_folder(out, force)
     write_parquet(out / "replications.parquet", result.replications)
+    write_parquet(out / "people.parquet", result.people)
     write_csv(out / "summary.csv", result.summary)
     write_text(out / "scenario.json", result.scenario.model_dump_json(indent=2, by_alias=True))
     write_text(out / "manifest.json", json.dumps(manifest(result), indent=2))

@@ -3,22 +3,21 @@
 This is the static half of the model (like Ciw's `Network`): pydantic models that know nothing of
 SimPy. `loader` builds a `Scenario` from YAML; `engine` builds a simulation from a `Scenario` and
 trusts it. Cross-checks between sections (every `next` exists, every stage can reach `won`...)
-live in `cross_check`, which works on plain data so it can report problems even when other parts
+live in `crosscheck`, which works on plain data so it can report problems even when other parts
 of the file are broken.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from salessim.distributions import Distribution, Fixed
+from salessim.workforce import Absence, Customers, Event, Workforce
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-OUTCOMES = ("won",)
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
@@ -122,8 +121,21 @@ class Stage(Model):
     """A step of the funnel, worked by a person of one of the `by` roles."""
 
     by: Name | list[Name] = Field(description="Role (or roles) whose people work this stage.")
-    work_hours: Distribution = Field(description="Working hours one attempt takes.")
-    success: Probability = Field(description="Probability the stage succeeds (before skill).")
+    kind: Literal["work", "prospecting"] = Field(
+        default="work",
+        description="`prospecting`: outbound work that creates new leads instead of handling one.",
+    )
+    work_hours: Distribution = Field(
+        description="Working hours one attempt (or one prospecting session) takes."
+    )
+    success: Probability | None = Field(
+        default=None,
+        description="Probability the stage succeeds (before skill); required "
+        "unless kind is prospecting.",
+    )
+    leads_per_hour: NonNegative = Field(
+        default=0.0, description="Prospecting only: new leads found per hour of prospecting."
+    )
     next: Name = Field(default="won", description="Stage after success, or `won`.")
     delay_days: Distribution | None = Field(
         default=None,
@@ -133,6 +145,12 @@ class Stage(Model):
         default=0.0, description="Probability the client does not turn up (lost, no work done)."
     )
     follow_up: FollowUp | None = Field(default=None, description="Retries after a failure.")
+
+    @model_validator(mode="after")
+    def _success_given(self) -> Stage:
+        if self.kind == "work" and self.success is None:
+            raise ValueError("missing required key 'success' (probability the stage succeeds)")
+        return self
 
     @property
     def roles(self) -> list[str]:
@@ -149,6 +167,10 @@ class Person(Model):
     success: float = Field(
         default=1.0, ge=0, le=100, description="Multiplier on stage success (capped at 1)."
     )
+    resignation_rate: NonNegative | None = Field(
+        default=None, le=50, description="This person's resignations per year; default: role's."
+    )
+    vacations: list[Absence] = Field(default=[], description="Planned absences of this person.")
 
 
 class Role(Model):
@@ -164,6 +186,22 @@ class Role(Model):
     )
     people: list[Person] = Field(
         default=[], description="Per-person skill, in seat order; missing seats are average."
+    )
+    switch_overhead_hours: NonNegative = Field(
+        default=0.0, description="Hours lost each time a person changes to another stage."
+    )
+    time_share: float = Field(
+        default=1.0,
+        gt=0,
+        le=1,
+        description="Largest share of each week's working time spent "
+        "on these stages (the director who sells: 0.3).",
+    )
+    max_share: dict[Name, Probability] = Field(
+        default={}, description="Largest share of each week's working time per stage."
+    )
+    workforce: Workforce | None = Field(
+        default=None, description="Changes to the scenario workforce settings for this role."
     )
 
 
@@ -184,15 +222,29 @@ class Scenario(Model):
     )
     stages: dict[Name, Stage] = Field(min_length=1, description="Funnel stages, in order.")
     roles: dict[Name, Role] = Field(min_length=1, description="Roles and their headcounts.")
+    workforce: Workforce = Field(
+        default_factory=Workforce, description="Absences, resignations and hiring (all roles)."
+    )
+    customers: Customers = Field(
+        default_factory=Customers, description="Ownership, repeat purchases and churn."
+    )
+    events: list[Event] = Field(default=[], description="Scheduled what-if events.")
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Scenario:
         if info.context and info.context.get("skip_cross_check"):
             return self
+        from salessim.crosscheck import cross_check
+
         problems = cross_check(self.model_dump(by_alias=True))
         if problems:
             raise ValueError("; ".join(f"{path}: {msg}" for path, msg in problems))
         return self
+
+    def role_workforce(self, role: str) -> Workforce:
+        from salessim.workforce import merge_workforce
+
+        return merge_workforce(self.workforce, self.roles[role].workforce)
 
     def stage_roles(self, stage: str) -> list[str]:
         return self.stages[stage].roles
@@ -222,144 +274,3 @@ class Scenario(Model):
         for name in self.stages:
             depth.setdefault(name, 0)
         return depth
-
-
-def _as_list(value: Any) -> list[Any]:
-    if isinstance(value, str):
-        return [value]
-    return list(value) if isinstance(value, list) else []
-
-
-def cross_check(data: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Return (key path, message) for every inconsistency between sections of raw scenario data.
-
-    Tolerant of malformed input: parts that are not the right shape are skipped (the field
-    validation reports them).
-    """
-    problems: list[tuple[str, str]] = []
-    stages = data.get("stages")
-    stages = stages if isinstance(stages, Mapping) else {}
-    roles = data.get("roles")
-    roles = roles if isinstance(roles, Mapping) else {}
-    leads = data.get("leads")
-    leads = leads if isinstance(leads, list) else []
-    stage_names = [str(s) for s in stages]
-    targets = {*stage_names, "won"}
-    nexts: dict[str, str] = {}
-
-    for name, stage in stages.items():
-        if not isinstance(stage, Mapping):
-            continue
-        if name in OUTCOMES or name == "lost":
-            problems.append(
-                (f"stages.{name}", f"'{name}' is an outcome and cannot be a stage name")
-            )
-        for role in _as_list(stage.get("by")):
-            if roles and role not in roles:
-                problems.append(
-                    (f"stages.{name}.by", f"role '{role}' does not exist{_choices(role, roles)}")
-                )
-        nxt = stage.get("next", "won")
-        if isinstance(nxt, str):
-            nexts[str(name)] = nxt
-            if nxt not in targets:
-                problems.append(
-                    (f"stages.{name}.next", f"stage '{nxt}' does not exist{_choices(nxt, targets)}")
-                )
-
-    for role_name, role in roles.items():
-        if not isinstance(role, Mapping):
-            continue
-        for i, st in enumerate(_as_list(role.get("stages"))):
-            if st not in stages:
-                problems.append(
-                    (
-                        f"roles.{role_name}.stages[{i}]",
-                        f"stage '{st}' does not exist{_choices(st, stage_names)}",
-                    )
-                )
-            elif isinstance(stages[st], Mapping) and role_name not in _as_list(
-                stages[st].get("by")
-            ):
-                problems.append(
-                    (
-                        f"roles.{role_name}.stages[{i}]",
-                        f"stage '{st}' is not worked by role '{role_name}' (see stages.{st}.by)",
-                    )
-                )
-        people, headcount = role.get("people"), role.get("headcount")
-        if isinstance(people, list) and isinstance(headcount, int) and len(people) > headcount:
-            problems.append(
-                (
-                    f"roles.{role_name}.people",
-                    f"{len(people)} people listed but headcount is {headcount}",
-                )
-            )
-
-    entries: set[str] = set()
-    for i, src in enumerate(leads):
-        if not isinstance(src, Mapping):
-            continue
-        entry = src.get("entry_stage")
-        if entry is None and stage_names:
-            entry = stage_names[0]
-        if isinstance(entry, str):
-            if entry not in stages:
-                problems.append(
-                    (
-                        f"leads[{i}].entry_stage",
-                        f"stage '{entry}' does not exist{_choices(entry, stage_names)}",
-                    )
-                )
-            entries.add(entry)
-
-    reached: set[str] = set()
-    frontier = [e for e in entries if e in stages]
-    while frontier:
-        st = frontier.pop()
-        if st in reached:
-            continue
-        reached.add(st)
-        if nexts.get(st) in stages:
-            frontier.append(nexts[st])
-    if leads:
-        for name in stage_names:
-            if name not in reached:
-                problems.append(
-                    (
-                        f"stages.{name}",
-                        "no lead ever reaches this stage: no lead source enters it and no "
-                        "reachable stage has it as `next`",
-                    )
-                )
-
-    for name in stage_names:
-        seen = [name]
-        cur = nexts.get(name)
-        while cur is not None and cur in stages and cur not in seen:
-            seen.append(cur)
-            cur = nexts.get(cur)
-        if cur is not None and cur in stages and cur in seen:
-            problems.append(
-                (
-                    f"stages.{name}.next",
-                    "this stage never leads to 'won': the chain loops " + " -> ".join([*seen, cur]),
-                )
-            )
-
-    warmup, horizon = data.get("warmup_days", 0), data.get("horizon_days")
-    if isinstance(warmup, int | float) and isinstance(horizon, int | float) and warmup >= horizon:
-        problems.append(
-            ("warmup_days", f"must be less than horizon_days ({horizon}), got {warmup}")
-        )
-    return problems
-
-
-def _choices(word: str, options: Any) -> str:
-    import difflib
-
-    names = [str(o) for o in options]
-    close = difflib.get_close_matches(str(word), names, n=1)
-    if close:
-        return f"; did you mean '{close[0]}'?"
-    return f"; choose one of: {', '.join(sorted(names))}" if names else ""

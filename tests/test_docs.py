@@ -27,7 +27,9 @@ def test_every_metric_is_in_the_glossary(tiny: Scenario) -> None:
         if name == "replication":
             continue
         generic = re.sub(
-            r"^(stage|role)\.[^.]+\.", lambda m: f"{m.group(1)}.<{m.group(1)[0]}>.", name
+            r"^(stage|role|source)\.[^.]+\.",
+            lambda m: f"{m.group(1)}.<{ {'stage': 's', 'role': 'r', 'source': 'x'}[m.group(1)] }>.",
+            name,
         )
         assert generic in documented, f"metric {name} is not in docs/metrics.md"
 

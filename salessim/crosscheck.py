@@ -1,0 +1,154 @@
+"""Cross-checks between sections of a scenario, on plain data.
+
+Field validation (pydantic) checks each value; this module checks that the sections agree: every
+stage's role exists, every `next` exists and leads to `won`, every stage is reachable, events name
+real people. It works on raw dicts and tolerates malformed parts, so `loader` can report these
+problems together with field errors in one pass.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping
+from typing import Any
+
+OUTCOMES = ("won",)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, str):
+        return [value]
+    return list(value) if isinstance(value, list) else []
+
+
+def cross_check(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Return (key path, message) for every inconsistency between sections of raw scenario data.
+
+    Tolerant of malformed input: parts that are not the right shape are skipped (the field
+    validation reports them).
+    """
+    problems: list[tuple[str, str]] = []
+    stages = data.get("stages")
+    stages = stages if isinstance(stages, Mapping) else {}
+    roles = data.get("roles")
+    roles = roles if isinstance(roles, Mapping) else {}
+    leads = data.get("leads")
+    leads = leads if isinstance(leads, list) else []
+    stage_names = [str(s) for s in stages]
+    targets = {*stage_names, "won"}
+    nexts: dict[str, str] = {}
+
+    for name, stage in stages.items():
+        if not isinstance(stage, Mapping):
+            continue
+        if name in OUTCOMES or name == "lost":
+            problems.append(
+                (f"stages.{name}", f"'{name}' is an outcome and cannot be a stage name")
+            )
+        for role in _as_list(stage.get("by")):
+            if roles and role not in roles:
+                problems.append(
+                    (f"stages.{name}.by", f"role '{role}' does not exist{_choices(role, roles)}")
+                )
+        nxt = stage.get("next", "won")
+        if isinstance(nxt, str):
+            nexts[str(name)] = nxt
+            if nxt not in targets:
+                problems.append(
+                    (f"stages.{name}.next", f"stage '{nxt}' does not exist{_choices(nxt, targets)}")
+                )
+
+    for role_name, role in roles.items():
+        if not isinstance(role, Mapping):
+            continue
+        for i, st in enumerate(_as_list(role.get("stages"))):
+            if st not in stages:
+                problems.append(
+                    (
+                        f"roles.{role_name}.stages[{i}]",
+                        f"stage '{st}' does not exist{_choices(st, stage_names)}",
+                    )
+                )
+            elif isinstance(stages[st], Mapping) and role_name not in _as_list(
+                stages[st].get("by")
+            ):
+                problems.append(
+                    (
+                        f"roles.{role_name}.stages[{i}]",
+                        f"stage '{st}' is not worked by role '{role_name}' (see stages.{st}.by)",
+                    )
+                )
+        people, headcount = role.get("people"), role.get("headcount")
+        if isinstance(people, list) and isinstance(headcount, int) and len(people) > headcount:
+            problems.append(
+                (
+                    f"roles.{role_name}.people",
+                    f"{len(people)} people listed but headcount is {headcount}",
+                )
+            )
+
+    entries: set[str] = set()
+    for i, src in enumerate(leads):
+        if not isinstance(src, Mapping):
+            continue
+        entry = src.get("entry_stage")
+        if entry is None and stage_names:
+            entry = stage_names[0]
+        if isinstance(entry, str):
+            if entry not in stages:
+                problems.append(
+                    (
+                        f"leads[{i}].entry_stage",
+                        f"stage '{entry}' does not exist{_choices(entry, stage_names)}",
+                    )
+                )
+            entries.add(entry)
+
+    reached: set[str] = set()
+    frontier = [e for e in entries if e in stages]
+    while frontier:
+        st = frontier.pop()
+        if st in reached:
+            continue
+        reached.add(st)
+        if nexts.get(st) in stages:
+            frontier.append(nexts[st])
+    if leads:
+        for name in stage_names:
+            if name not in reached:
+                problems.append(
+                    (
+                        f"stages.{name}",
+                        "no lead ever reaches this stage: no lead source enters it and no "
+                        "reachable stage has it as `next`",
+                    )
+                )
+
+    for name in stage_names:
+        seen = [name]
+        cur = nexts.get(name)
+        while cur is not None and cur in stages and cur not in seen:
+            seen.append(cur)
+            cur = nexts.get(cur)
+        if cur is not None and cur in stages and cur in seen:
+            problems.append(
+                (
+                    f"stages.{name}.next",
+                    "this stage never leads to 'won': the chain loops " + " -> ".join([*seen, cur]),
+                )
+            )
+
+    warmup, horizon = data.get("warmup_days", 0), data.get("horizon_days")
+    if isinstance(warmup, int | float) and isinstance(horizon, int | float) and warmup >= horizon:
+        problems.append(
+            ("warmup_days", f"must be less than horizon_days ({horizon}), got {warmup}")
+        )
+    return problems
+
+
+def _choices(word: str, options: Any) -> str:
+    names = [str(o) for o in options]
+    close = difflib.get_close_matches(str(word), names, n=1)
+    if close:
+        return f"; did you mean '{close[0]}'?"
+    return f"; choose one of: {', '.join(sorted(names))}" if names else ""

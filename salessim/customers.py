@@ -1,0 +1,124 @@
+"""Customers after the first deal: ownership, repeat purchases, churn, loyalty to their owner.
+
+A won lead becomes a `Customer` owned by the person who closed it (or by a person of
+`customers.owner_role`). While active it makes repeat purchases at a Poisson rate; each needs the
+`repeat_stage` to be worked (support) if one is set, else it is revenue at once. A customer stops
+buying at its churn time, or leaves with its owner when the owner leaves (probability
+`follows_owner_on_exit`, lower with a CRM); the others are reassigned within the role.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+from salessim.workforce import Customers
+
+if TYPE_CHECKING:
+    from salessim.engine import Simulation
+    from salessim.people import PersonRt
+
+INF = math.inf
+YEAR_HOURS = 365 * 24.0
+
+
+class Customer:
+    __slots__ = ("owner", "active", "churn_at", "lost_with_owner")
+
+    def __init__(self, owner: PersonRt | None, churn_at: float) -> None:
+        self.owner = owner
+        self.active = True
+        self.churn_at = churn_at
+        self.lost_with_owner = False
+
+
+class CustomerBook:
+    """All customers of one replication and the processes acting on them."""
+
+    def __init__(self, sim: Simulation, spec: Customers) -> None:
+        self.sim = sim
+        self.spec = spec
+        self.rng = sim.streams("customers")
+        value = spec.repeat_value or sim.scenario.deal_value
+        self.repeat_value = value.sampler(sim.streams("customers.value"))
+        self.customers: list[Customer] = []
+        self.lost_with_owner = 0
+
+    def won(self, closer: PersonRt | None) -> None:
+        """Register a new customer closed by `closer`."""
+        spec, now = self.spec, self.sim.env.now
+        owner = closer
+        if spec.owner_role is not None:
+            owner = self._least_loaded(spec.owner_role, exclude=None)
+        churn_at = INF
+        if spec.churn_per_year > 0:
+            churn_at = now + float(self.rng.exponential(YEAR_HOURS / spec.churn_per_year))
+        customer = Customer(owner, churn_at)
+        self.customers.append(customer)
+        if owner is not None:
+            owner.customers.append(customer)
+        self._schedule_repeat(customer)
+
+    def _schedule_repeat(self, customer: Customer) -> None:
+        rate = self.spec.repeat_per_year
+        if rate <= 0:
+            return
+        now = self.sim.env.now
+        t = now + float(self.rng.exponential(YEAR_HOURS / rate))
+        if t < min(customer.churn_at, self.sim.horizon):
+            self.sim.at(t, lambda: self._repeat(customer))
+
+    def _repeat(self, customer: Customer) -> None:
+        if not customer.active:
+            return
+        value = self.repeat_value()
+        if self.spec.repeat_stage is None:
+            self.sim.repeat_won(value, customer.owner)
+        else:
+            self.sim.repeat_lead(
+                value, customer.owner, self.spec.repeat_stage, self.spec.repeat_wait_days * 24
+            )
+        self._schedule_repeat(customer)
+
+    def owner_left(self, person: PersonRt) -> None:
+        """Each active customer of a leaver leaves too with the follow probability, else moves."""
+        p_follow = self.spec.follow_probability
+        for customer in person.customers:
+            if not customer.active or customer.churn_at <= self.sim.env.now:
+                continue
+            if p_follow > 0 and self.rng.random() < p_follow:
+                customer.active = False
+                customer.lost_with_owner = True
+                person.customers_lost += 1
+                self.lost_with_owner += 1
+            else:
+                heir = self._least_loaded(person.role, exclude=person)
+                customer.owner = heir
+                if heir is not None:
+                    heir.customers.append(customer)
+        person.customers = []
+
+    def _least_loaded(self, role: str, exclude: PersonRt | None) -> PersonRt | None:
+        now = self.sim.env.now
+        best: PersonRt | None = None
+        for p in self.sim.role_people.get(role, []):
+            if p is exclude or not p.employed(now):
+                continue
+            if best is None or len(p.customers) < len(best.customers):
+                best = p
+        return best
+
+    def counts(self, horizon: float) -> tuple[int, int]:
+        """(active at the horizon, churned by the horizon)."""
+        active = churned = 0
+        for c in self.customers:
+            if c.lost_with_owner:
+                continue
+            if c.churn_at <= horizon:
+                churned += 1
+            else:
+                active += 1
+        return active, churned
+
+
+__all__ = ["Customer", "CustomerBook"]

@@ -1,0 +1,304 @@
+"""People over time: who is employed, present and how productive, and when that changes.
+
+`PersonRt` is the running state of one occupant of a seat (`designer[1]`); `Staffing` creates
+occupants, draws their absences and resignation dates, applies scheduled events, hires
+replacements after a delay, runs probation and hands their leads and customers over when they
+leave. A person's availability is a `WorkCalendar` (their role's calendar, limited to their
+employment, minus absences), so the engine's work arithmetic never schedules work while they are
+away. The work loop itself lives in `engine`.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import partial
+from bisect import bisect_right
+from collections import deque
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import simpy
+
+from salessim.calendar import WorkCalendar, merge_intervals, restricted
+from salessim.workforce import Event, RampUp, Workforce
+
+if TYPE_CHECKING:
+    from salessim.engine import Lead, Simulation, StageRt
+
+INF = math.inf
+YEAR_HOURS = 365 * 24.0
+
+
+class PersonRt:
+    """Running state of one person: availability, skill, queue of booked leads and records."""
+
+    __slots__ = (
+        "name", "role", "seat", "generation", "cal", "stages", "work_time", "success",
+        "resignation_rate", "hired", "notice_at", "leaves", "effort", "ramp", "holes", "gone",
+        "reason", "personal", "wake", "timer_at", "busy_until", "last_stage", "week",
+        "week_hours", "week_cap", "stage_week", "busy_hours", "available_hours",
+        "hours_by_stage", "attempts", "successes", "deals", "revenue", "revenue_repeat",
+        "customers", "customers_lost", "wf",
+    )  # fmt: skip
+
+    def __init__(self, name: str, role: str, seat: int, hired: float, wf: Workforce) -> None:
+        self.name = name
+        self.role = role
+        self.seat = seat
+        self.generation = 0
+        self.wf = wf
+        self.cal = WorkCalendar([])
+        self.stages: list[StageRt] = []
+        self.work_time = 1.0
+        self.success = 1.0
+        self.resignation_rate = wf.resignation.annual_rate
+        self.hired = hired
+        self.notice_at = INF
+        self.leaves = INF
+        self.effort = wf.resignation.notice_effort
+        self.ramp: RampUp | None = None
+        self.holes: list[tuple[float, float]] = []
+        self.gone = False
+        self.reason = ""
+        self.personal: dict[int, deque[Lead]] = {}
+        self.wake: simpy.Event | None = None
+        self.timer_at = -1.0
+        self.busy_until = 0.0
+        self.last_stage = -1
+        self.week = -1
+        self.week_hours = 0.0
+        self.week_cap = INF
+        self.stage_week: dict[int, float] = {}
+        self.busy_hours = 0.0
+        self.available_hours = 0.0
+        self.hours_by_stage: dict[str, float] = {}
+        self.attempts = 0
+        self.successes = 0
+        self.deals = 0
+        self.revenue = 0.0
+        self.revenue_repeat = 0.0
+        self.customers: list[Any] = []
+        self.customers_lost = 0
+
+    def employed(self, t: float) -> bool:
+        return self.hired <= t < self.leaves and not self.gone
+
+    def present(self, t: float) -> bool:
+        """Employed and not on leave at `t` (off-hours still count as present)."""
+        if not self.employed(t):
+            return False
+        i = bisect_right(self.holes, (t, INF)) - 1
+        return i < 0 or t >= self.holes[i][1]
+
+    def productivity(self, t: float) -> float:
+        """Ramp-up factor in (0, 1] times notice effort: divides work time, multiplies success."""
+        f = 1.0
+        ramp = self.ramp
+        if ramp is not None and ramp.days > 0:
+            x = min(max((t - self.hired) / (ramp.days * 24), 0.0), 1.0)
+            if ramp.shape == "s_curve":
+                x = x * x * (3 - 2 * x)
+            f = ramp.start + (1 - ramp.start) * x
+        if t >= self.notice_at:
+            f *= self.effort
+        return f
+
+
+def draw_absences(
+    wf: Workforce, rng: np.random.Generator, start: float, end: float
+) -> list[tuple[float, float]]:
+    """Random sick episodes and vacation blocks in [start, end), in hours, merged and sorted."""
+    holes: list[tuple[float, float]] = []
+    span = end - start
+    if span <= 0:
+        return holes
+    if wf.sick_days_per_year > 0:
+        episodes_per_hour = wf.sick_days_per_year / wf.sick_episode_days.mean / YEAR_HOURS
+        n = int(rng.poisson(episodes_per_hour * span))
+        starts = rng.uniform(start, end, n)
+        lengths = wf.sick_episode_days.sample(rng, n) * 24
+        holes += [(float(a), float(a + b)) for a, b in zip(starts, lengths, strict=True)]
+    if wf.vacation_days_per_year > 0:
+        blocks_per_year = wf.vacation_days_per_year / wf.vacation_block_days
+        n = int(rng.poisson(blocks_per_year * span / YEAR_HOURS))
+        block = wf.vacation_block_days * 24
+        holes += [(float(a), float(a) + block) for a in rng.uniform(start, end, n)]
+    return merge_intervals(holes)
+
+
+def parse_seat(ref: str) -> tuple[str, int] | None:
+    """`designer[1]` -> ("designer", 1); anything else -> None."""
+    if ref.endswith("]") and "[" in ref:
+        role, _, index = ref[:-1].partition("[")
+        if index.isdigit():
+            return role, int(index)
+    return None
+
+
+class SeatEvents:
+    """Scheduled events sorted by seat: (role, seat) -> [(hour, action, days, first_only)]."""
+
+    def __init__(self, events: list[Event], names: dict[str, tuple[str, int]]) -> None:
+        self.by_seat: dict[tuple[str, int], list[tuple[float, str, float, bool]]] = {}
+        self.hires: list[tuple[float, str]] = []
+        for ev in events:
+            t = ev.day * 24
+            if ev.action == "hire":
+                self.hires.append((t, ev.person))
+                continue
+            seat = parse_seat(ev.person)
+            first_only = seat is None
+            seat = seat or names.get(ev.person)
+            if seat is not None:
+                item = (t, ev.action, (ev.days or 0.0) * 24, first_only)
+                self.by_seat.setdefault(seat, []).append(item)
+
+    def apply(self, person: PersonRt) -> None:
+        """Set the person's notice, leaving date and fixed absences from the seat's events."""
+        for t, action, hours, first_only in self.by_seat.get((person.role, person.seat), []):
+            if first_only and person.generation > 0:
+                continue
+            if not person.hired <= t < person.leaves:
+                continue
+            if action == "resign" and t < person.notice_at:
+                person.notice_at = t
+                person.leaves = t + person.wf.resignation.notice_days * 24
+                person.reason = "resigned"
+            elif action == "leave":
+                person.leaves = t
+                person.notice_at = min(person.notice_at, t)
+                person.reason = "left"
+            elif action == "absent":
+                person.holes = merge_intervals([*person.holes, (t, t + hours)])
+
+
+class Staffing:
+    """Creates the people of a simulation and changes them over time."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+        sc = sim.scenario
+        self.workforce = {role: sc.role_workforce(role) for role in sc.roles}
+        names = {
+            p.name: (role, i)
+            for role, spec in sc.roles.items()
+            for i, p in enumerate(spec.people)
+            if p.name
+        }
+        self.events = SeatEvents(sc.events, names)
+        self.people: list[PersonRt] = []
+        self.seats = {role: spec.headcount for role, spec in sc.roles.items()}
+        self.resignations = 0
+        self.dismissals = 0
+        self.hires = 0
+        self.hiring_cost = 0.0
+
+    def start(self) -> None:
+        for role, spec in self.sim.scenario.roles.items():
+            for seat in range(spec.headcount):
+                self.occupy(role, seat, 0.0, generation=0)
+        for t, role in self.events.hires:
+            self.sim.at(t, partial(self._add_seat, role))
+
+    def _add_seat(self, role: str) -> None:
+        seat = self.seats[role]
+        self.seats[role] += 1
+        self.occupy(role, seat, self.sim.env.now, generation=1)
+
+    def occupy(self, role: str, seat: int, hired: float, generation: int) -> PersonRt | None:
+        """Put a new person in a seat from `hired` on (veterans at hour 0, hires ramp up)."""
+        sim = self.sim
+        if hired >= sim.horizon:
+            return None
+        wf = self.workforce[role]
+        spec = sim.scenario.roles[role]
+        skill = spec.people[seat] if generation == 0 and seat < len(spec.people) else None
+        base = (skill.name if skill and skill.name else None) or f"{role}[{seat}]"
+        name = base if generation == 0 else f"{base}#{generation}"
+        person = PersonRt(name, role, seat, hired, wf)
+        person.generation = generation
+        if skill is not None:
+            person.work_time, person.success = skill.work_time, skill.success
+            if skill.resignation_rate is not None:
+                person.resignation_rate = skill.resignation_rate
+        if generation > 0:
+            person.ramp = wf.ramp_up
+            self.hires += 1
+            self.hiring_cost += wf.resignation.hiring_cost
+        self._draw_tenure(person, skill.vacations if skill else [])
+        self.people.append(person)
+        sim.add_person(person)
+        return person
+
+    def _draw_tenure(self, person: PersonRt, vacations: list[Any]) -> None:
+        sim = self.sim
+        rng = sim.streams(f"people.{person.role}[{person.seat}].{person.generation}")
+        wf = person.wf
+        if person.resignation_rate > 0:
+            person.notice_at = person.hired + rng.exponential(YEAR_HOURS / person.resignation_rate)
+            person.leaves = person.notice_at + wf.resignation.notice_days * 24
+            person.reason = "resigned"
+        end = min(person.leaves, sim.horizon)
+        holes = draw_absences(wf, rng, person.hired, end)
+        start = sim.scenario.calendar.start
+        for v in vacations:
+            t = (v.start - start).days * 24.0
+            holes.append((t, t + v.days * 24))
+        person.holes = merge_intervals(holes)
+        self.events.apply(person)
+        self._build_calendar(person)
+        self._schedule(person)
+
+    def _build_calendar(self, person: PersonRt) -> None:
+        sim = self.sim
+        base = sim.role_calendars[person.role]
+        person.cal = restricted(base, person.hired, person.leaves, person.holes)
+        person.available_hours = person.cal.worked(sim.horizon) - person.cal.worked(sim.warmup)
+
+    def _schedule(self, person: PersonRt) -> None:
+        sim = self.sim
+        if person.leaves < sim.horizon:
+            sim.at(person.leaves, lambda: self.leave(person))
+        if person.wf.handover == "team":
+            for a, _ in person.holes:
+                if person.hired <= a < min(person.leaves, sim.horizon):
+                    sim.at(a, lambda: sim.hand_over(person))
+        probation = person.wf.probation
+        if probation is not None and person.generation > 0:
+            check = person.hired + probation.days * 24
+            if check < min(person.leaves, sim.horizon):
+                sim.at(check, lambda: self._probation(person))
+
+    def _probation(self, person: PersonRt) -> None:
+        rule = person.wf.probation
+        if rule is None or person.gone or person.attempts < rule.min_attempts:
+            return
+        if person.successes < rule.min_conversion * person.attempts:
+            now = self.sim.env.now
+            person.leaves = max(now, person.busy_until)
+            person.notice_at = min(person.notice_at, person.leaves)
+            person.reason = "dismissed"
+            self._build_calendar(person)
+            self.sim.at(person.leaves, lambda: self.leave(person))
+
+    def leave(self, person: PersonRt) -> None:
+        """The person is gone: hand over leads and customers, open the seat for a replacement."""
+        if person.gone or self.sim.env.now < person.leaves:
+            return
+        sim = self.sim
+        person.gone = True
+        if person.reason == "dismissed":
+            self.dismissals += 1
+        else:
+            self.resignations += 1
+        sim.hand_over(person)
+        sim.customers.owner_left(person)
+        sim.wake(person)
+        wf = person.wf
+        if wf.resignation.replace:
+            rng = sim.streams(f"hire.{person.role}[{person.seat}].{person.generation}")
+            delay = float(wf.resignation.hire_days.sample(rng, 1)[0]) * 24
+            start = sim.env.now + delay
+            sim.at(
+                start, lambda: self.occupy(person.role, person.seat, start, person.generation + 1)
+            )

@@ -1,0 +1,144 @@
+"""Counters of one replication, updated as the simulation runs (no event lists are kept).
+
+The engine calls `arrival`, `contact`, `ended` and `still_open` for every lead and
+`repeat_purchase` for repeat revenue; `finish` copies what people, stages and customers hold.
+`metrics` turns a finished `Tally` into the flat per-replication record and per-person rows.
+Weekly series (new leads, deals, revenue) have one slot per week of the horizon.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from salessim.scenario import Scenario
+
+if TYPE_CHECKING:
+    from salessim.engine import Lead, Simulation, StageRt
+    from salessim.people import PersonRt
+
+WEEK = 168.0
+
+
+class Tally:
+    """What one replication counted."""
+
+    def __init__(self, scenario: Scenario, stages: list[StageRt], sources: list[str]) -> None:
+        self.warmup = scenario.warmup_days * 24
+        self.horizon = scenario.horizon_days * 24
+        self.window_hours = self.horizon - self.warmup
+        self.stages = stages
+        self.sources = sources
+        self.roles: list[str] = list(scenario.roles)
+        self.arrived = 0
+        self.arrived_by_source = [0] * len(sources)
+        self.contacted = 0
+        self.wait_hours = 0.0
+        self.won = 0
+        self.revenue_new = 0.0
+        self.revenue_repeat = 0.0
+        self.repeat_purchases = 0
+        self.repeat_lost = 0
+        self.lost = {"rejected": 0, "cold": 0, "no_show": 0}
+        self.open_at_end = 0
+        self.cycle_hours: list[float] = []
+        self.lead_hours = 0.0
+        self.ended_count = 0
+        self.system_hours = 0.0
+        weeks = max(1, math.ceil(self.horizon / WEEK))
+        self.weekly_leads = [0.0] * weeks
+        self.weekly_deals = [0.0] * weeks
+        self.weekly_revenue = [0.0] * weeks
+        self.people: list[PersonRt] = []
+        self.staffing: dict[str, float] = {}
+        self.customers_active = 0
+        self.customers_churned = 0
+        self.customers_lost_with_owner = 0
+
+    def arrival(self, lead: Lead) -> None:
+        if lead.counted:
+            self.arrived += 1
+            self.arrived_by_source[lead.source] += 1
+            self.weekly_leads[int(lead.arrived // WEEK)] += 1
+
+    def contact(self, lead: Lead, now: float) -> None:
+        if lead.counted:
+            self.contacted += 1
+            self.wait_hours += now - lead.arrived
+
+    def ended(self, lead: Lead, outcome: str, t: float) -> None:
+        self._lead_hours(lead.arrived, t)
+        if not lead.counted:
+            return
+        self.ended_count += 1
+        self.system_hours += t - lead.arrived
+        if outcome == "won":
+            self.won += 1
+            self.revenue_new += lead.value
+            self.cycle_hours.append(t - lead.arrived)
+            week = min(int(t // WEEK), len(self.weekly_deals) - 1)
+            self.weekly_deals[week] += 1
+            self.weekly_revenue[week] += lead.value
+        else:
+            self.lost[outcome] += 1
+
+    def still_open(self, lead: Lead) -> None:
+        self._lead_hours(lead.arrived, self.horizon)
+        if lead.counted:
+            self.open_at_end += 1
+
+    def repeat_purchase(self, t: float, value: float) -> None:
+        if t < self.warmup:
+            return
+        self.repeat_purchases += 1
+        self.revenue_repeat += value
+        self.weekly_revenue[min(int(t // WEEK), len(self.weekly_revenue) - 1)] += value
+
+    def _lead_hours(self, a: float, b: float) -> None:
+        lo, hi = max(a, self.warmup), min(b, self.horizon)
+        if hi > lo:
+            self.lead_hours += hi - lo
+
+    def finish(self, sim: Simulation) -> None:
+        staffing = sim.staffing
+        self.people = staffing.people
+        self.staffing = {
+            "resignations": staffing.resignations,
+            "dismissals": staffing.dismissals,
+            "hires": staffing.hires,
+            "hiring_cost": staffing.hiring_cost,
+        }
+        self.customers_active, self.customers_churned = sim.customers.counts(self.horizon)
+        self.customers_lost_with_owner = sim.customers.lost_with_owner
+
+    def measured_weeks(self) -> slice:
+        """Weekly slots wholly inside the measured window."""
+        first = math.ceil(self.warmup / WEEK)
+        last = int(self.horizon // WEEK)
+        return slice(first, max(first, last))
+
+
+def person_row(p: PersonRt, tally: Tally) -> dict[str, Any]:
+    """One row of people.parquet: what this person did in this replication."""
+    lo, hi = max(p.hired, tally.warmup), min(p.leaves, tally.horizon)
+    absent = sum(max(0.0, min(b, hi) - max(a, lo)) for a, b in p.holes) / 24
+    row: dict[str, Any] = {
+        "person": p.name,
+        "role": p.role,
+        "seat": p.seat,
+        "start_day": p.hired / 24,
+        "end_day": p.leaves / 24 if p.leaves < tally.horizon else math.nan,
+        "left_because": p.reason if p.leaves < tally.horizon else "",
+        "deals": p.deals,
+        "revenue_closed": p.revenue,
+        "revenue_repeat_owned": p.revenue_repeat,
+        "customers_lost_with_them": p.customers_lost,
+        "hours_worked": p.busy_hours,
+        "hours_available": p.available_hours,
+        "days_absent": absent,
+        "attempts": p.attempts,
+        "successes": p.successes,
+    }
+    for stage, hours in sorted(p.hours_by_stage.items()):
+        row[f"hours.{stage}"] = hours
+    return row

@@ -1,0 +1,161 @@
+"""Scenario models for what people and customers do over time.
+
+Static descriptions only (no SimPy): sick leave and vacations, resignations with notice,
+hiring delays and ramp-up, probation, scheduled what-if events, and customers' repeat purchases,
+churn and loyalty to their owner. `scenario.Scenario` holds them; `people` and `engine` act them
+out. A role's `workforce:` changes only the keys it gives of the scenario-wide `workforce:`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from salessim.distributions import Distribution, Fixed
+
+Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Resignation(Model):
+    """People leave at random (a constant hazard), after a notice period, and are replaced."""
+
+    annual_rate: NonNegative = Field(
+        default=0.0, le=50, description="Resignations per person-year (0.3 = 30% leave a year)."
+    )
+    notice_days: NonNegative = Field(default=14.0, description="Days worked after resigning.")
+    notice_effort: float = Field(
+        default=1.0, gt=0, le=1, description="Productivity during notice (0.7 = 30% slower)."
+    )
+    hire_days: Distribution = Field(
+        default_factory=lambda: Fixed(value=45.0),
+        description="Days from a departure until the replacement starts.",
+    )
+    hiring_cost: NonNegative = Field(default=0.0, description="Cost of each hire.")
+    replace: bool = Field(default=True, description="Whether a leaver is replaced at all.")
+
+
+class RampUp(Model):
+    """A new hire's productivity and conversion rise from `start` to 1 over `days`."""
+
+    days: NonNegative = Field(default=0.0, description="Days until a new hire is fully productive.")
+    start: float = Field(
+        default=0.5, gt=0, le=1, description="Fraction of full productivity on the first day."
+    )
+    shape: Literal["linear", "s_curve"] = Field(default="linear", description="Curve of the rise.")
+
+
+class Probation(Model):
+    """A new hire whose conversion over the first `days` is below `min_conversion` is let go."""
+
+    days: float = Field(gt=0, le=3650, description="Length of probation in days.")
+    min_conversion: Probability = Field(
+        description="Least share of the hire's finished attempts that must succeed."
+    )
+    min_attempts: int = Field(
+        default=5, ge=0, description="Fewer finished attempts than this: too early to judge, kept."
+    )
+
+
+class Workforce(Model):
+    """Absences, resignations, hiring, ramp-up and probation of a role's people."""
+
+    sick_days_per_year: NonNegative = Field(default=0.0, le=365, description="Mean sick days.")
+    sick_episode_days: Distribution = Field(
+        default_factory=lambda: Fixed(value=3.0), description="Length of one sickness (days)."
+    )
+    vacation_days_per_year: NonNegative = Field(
+        default=0.0, le=365, description="Vacation days a year, taken in blocks at random dates."
+    )
+    vacation_block_days: float = Field(
+        default=5.0, gt=0, le=365, description="Length of one vacation block (days)."
+    )
+    handover: Literal["wait", "team"] = Field(
+        default="team",
+        description="Leads booked with an absent person: `wait` for them, or go to the `team`.",
+    )
+    resignation: Resignation = Field(default_factory=Resignation, description="Resignations.")
+    ramp_up: RampUp = Field(default_factory=RampUp, description="Ramp-up of new hires.")
+    probation: Probation | None = Field(default=None, description="Probation of new hires.")
+
+
+def merge_workforce(base: Workforce, override: Workforce | None) -> Workforce:
+    """`base` with the keys explicitly given in `override` replaced (nested mappings merged)."""
+    if override is None:
+        return base
+    merged = _deep_merge(base.model_dump(), override.model_dump(exclude_unset=True))
+    return Workforce.model_validate(merged)
+
+
+def _deep_merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    out = dict(a)
+    for key, value in b.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+class Absence(Model):
+    """A fixed absence of one person (a planned vacation)."""
+
+    start: dt.date = Field(description="First day away.")
+    days: float = Field(gt=0, le=3650, description="Calendar days away.")
+
+
+class Event(Model):
+    """A scheduled what-if: on `day`, `person` resigns, leaves, is absent, or a seat is hired."""
+
+    day: NonNegative = Field(description="Simulated day the event happens.")
+    action: Literal["resign", "leave", "absent", "hire"] = Field(
+        description="resign (works the notice period), leave (at once), absent (for `days`), "
+        "hire (adds a seat to the role named in `person`)."
+    )
+    person: str = Field(
+        min_length=1,
+        description="`role[i]` (seat i of the role), a person's name, or for `hire` a role name.",
+    )
+    days: NonNegative | None = Field(default=None, description="Length of an absence (days).")
+
+
+class Customers(Model):
+    """What happens after a deal: ownership, repeat purchases, churn, loyalty to the owner."""
+
+    owner_role: str | None = Field(
+        default=None, description="Role that owns won customers; default: whoever closed them."
+    )
+    repeat_per_year: NonNegative = Field(
+        default=0.0, le=365, description="Repeat purchases per active customer per year."
+    )
+    repeat_value: Distribution | None = Field(
+        default=None, description="Value of a repeat purchase; default: the scenario deal_value."
+    )
+    repeat_stage: str | None = Field(
+        default=None,
+        description="Stage someone must work for a repeat purchase to happen (e.g. support); "
+        "none = repeat purchases happen by themselves.",
+    )
+    repeat_wait_days: NonNegative = Field(
+        default=30.0, description="Days a repeat purchase waits for that stage before it is lost."
+    )
+    churn_per_year: NonNegative = Field(
+        default=0.0, le=50, description="Rate at which an active customer stops buying."
+    )
+    follows_owner_on_exit: Probability = Field(
+        default=0.0, description="Chance each customer of a leaver leaves with them (no CRM)."
+    )
+    crm: bool = Field(default=False, description="Contacts and history are kept in a CRM.")
+    crm_follow_factor: Probability = Field(
+        default=0.25, description="With a CRM, follows_owner_on_exit is multiplied by this."
+    )
+
+    @property
+    def follow_probability(self) -> float:
+        return self.follows_owner_on_exit * (self.crm_follow_factor if self.crm else 1.0)
