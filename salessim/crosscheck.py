@@ -104,6 +104,22 @@ def cross_check(data: Mapping[str, Any]) -> list[tuple[str, str]]:
                 )
             entries.add(entry)
 
+    prospecting = {
+        str(n)
+        for n, st in stages.items()
+        if isinstance(st, Mapping) and st.get("kind") == "prospecting"
+    }
+    for i, src in enumerate(leads):
+        if isinstance(src, Mapping) and src.get("entry_stage") in prospecting:
+            problems.append(
+                (f"leads[{i}].entry_stage", "a lead source cannot enter a prospecting stage")
+            )
+    for name, nxt in nexts.items():
+        if nxt in prospecting:
+            problems.append(
+                (f"stages.{name}.next", f"'{nxt}' is a prospecting stage; leads cannot enter it")
+            )
+    entries |= prospecting
     reached: set[str] = set()
     frontier = [e for e in entries if e in stages]
     while frontier:
@@ -113,7 +129,7 @@ def cross_check(data: Mapping[str, Any]) -> list[tuple[str, str]]:
         reached.add(st)
         if nexts.get(st) in stages:
             frontier.append(nexts[st])
-    if leads:
+    if leads or prospecting:
         for name in stage_names:
             if name not in reached:
                 problems.append(
@@ -138,11 +154,79 @@ def cross_check(data: Mapping[str, Any]) -> list[tuple[str, str]]:
                 )
             )
 
+    problems += _check_people(data, roles, stages)
     warmup, horizon = data.get("warmup_days", 0), data.get("horizon_days")
     if isinstance(warmup, int | float) and isinstance(horizon, int | float) and warmup >= horizon:
         problems.append(
             ("warmup_days", f"must be less than horizon_days ({horizon}), got {warmup}")
         )
+    return problems
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _seat_names(roles: Mapping[str, Any]) -> set[str]:
+    """Every valid person reference: `role[i]` for each seat, and each person's name."""
+    names: set[str] = set()
+    for role, spec in roles.items():
+        spec = _mapping(spec)
+        headcount = spec.get("headcount")
+        if isinstance(headcount, int):
+            names |= {f"{role}[{i}]" for i in range(headcount)}
+        for person in spec.get("people") or []:
+            if isinstance(person, Mapping) and isinstance(person.get("name"), str):
+                names.add(person["name"])
+    return names
+
+
+def _check_people(
+    data: Mapping[str, Any], roles: Mapping[str, Any], stages: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """Events name real people or roles; customers and shares name real roles and stages."""
+    problems: list[tuple[str, str]] = []
+    seats = _seat_names(roles)
+    events = data.get("events")
+    for i, ev in enumerate(events if isinstance(events, list) else []):
+        ev = _mapping(ev)
+        who, action = ev.get("person"), ev.get("action")
+        if not isinstance(who, str):
+            continue
+        if action == "hire" and who not in roles:
+            problems.append(
+                (f"events[{i}].person", f"role '{who}' does not exist{_choices(who, roles)}")
+            )
+        elif action != "hire" and who not in seats:
+            problems.append(
+                (
+                    f"events[{i}].person",
+                    f"no person '{who}' (use role[i] with i "
+                    f"below the headcount, or a name from people){_choices(who, seats)}",
+                )
+            )
+        if action == "absent" and not ev.get("days"):
+            problems.append((f"events[{i}].days", "an `absent` event needs `days` > 0"))
+    customers = _mapping(data.get("customers"))
+    owner = customers.get("owner_role")
+    if isinstance(owner, str) and owner not in roles:
+        problems.append(
+            ("customers.owner_role", f"role '{owner}' does not exist{_choices(owner, roles)}")
+        )
+    stage = customers.get("repeat_stage")
+    if isinstance(stage, str) and stage not in stages:
+        problems.append(
+            ("customers.repeat_stage", f"stage '{stage}' does not exist{_choices(stage, stages)}")
+        )
+    for role, spec in roles.items():
+        for st in _mapping(_mapping(spec).get("max_share")):
+            if st not in stages or role not in _as_list(_mapping(stages[st]).get("by")):
+                problems.append(
+                    (
+                        f"roles.{role}.max_share.{st}",
+                        f"'{st}' is not a stage worked by role '{role}'",
+                    )
+                )
     return problems
 
 

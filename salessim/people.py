@@ -11,9 +11,9 @@ away. The work loop itself lives in `engine`.
 from __future__ import annotations
 
 import math
-from functools import partial
 from bisect import bisect_right
 from collections import deque
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -140,11 +140,11 @@ class SeatEvents:
 
     def __init__(self, events: list[Event], names: dict[str, tuple[str, int]]) -> None:
         self.by_seat: dict[tuple[str, int], list[tuple[float, str, float, bool]]] = {}
-        self.hires: list[tuple[float, str]] = []
+        self.hires: list[tuple[float, Event]] = []
         for ev in events:
             t = ev.day * 24
             if ev.action == "hire":
-                self.hires.append((t, ev.person))
+                self.hires.append((t, ev))
                 continue
             seat = parse_seat(ev.person)
             first_only = seat is None
@@ -197,13 +197,16 @@ class Staffing:
         for role, spec in self.sim.scenario.roles.items():
             for seat in range(spec.headcount):
                 self.occupy(role, seat, 0.0, generation=0)
-        for t, role in self.events.hires:
-            self.sim.at(t, partial(self._add_seat, role))
+        for t, event in self.events.hires:
+            self.sim.at(t, partial(self._add_seat, event))
 
-    def _add_seat(self, role: str) -> None:
+    def _add_seat(self, event: Event) -> None:
+        role = event.person
         seat = self.seats[role]
         self.seats[role] += 1
-        self.occupy(role, seat, self.sim.env.now, generation=1)
+        person = self.occupy(role, seat, self.sim.env.now, generation=1)
+        if person is not None:
+            person.work_time, person.success = event.work_time, event.success
 
     def occupy(self, role: str, seat: int, hired: float, generation: int) -> PersonRt | None:
         """Put a new person in a seat from `hired` on (veterans at hour 0, hires ramp up)."""

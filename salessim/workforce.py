@@ -123,6 +123,12 @@ class Event(Model):
         description="`role[i]` (seat i of the role), a person's name, or for `hire` a role name.",
     )
     days: NonNegative | None = Field(default=None, description="Length of an absence (days).")
+    work_time: float = Field(
+        default=1.0, gt=0, le=100, description="`hire` only: the hire's work-time multiplier."
+    )
+    success: float = Field(
+        default=1.0, ge=0, le=100, description="`hire` only: the hire's success multiplier."
+    )
 
 
 class Customers(Model):
