@@ -120,6 +120,9 @@ def cross_check(data: Mapping[str, Any]) -> list[tuple[str, str]]:
                 (f"stages.{name}.next", f"'{nxt}' is a prospecting stage; leads cannot enter it")
             )
     entries |= prospecting
+    repeat_stage = _mapping(data.get("customers")).get("repeat_stage")
+    if isinstance(repeat_stage, str):
+        entries.add(repeat_stage)
     reached: set[str] = set()
     frontier = [e for e in entries if e in stages]
     while frontier:
@@ -207,6 +210,7 @@ def _check_people(
             )
         if action == "absent" and not ev.get("days"):
             problems.append((f"events[{i}].days", "an `absent` event needs `days` > 0"))
+    problems += _check_role_workforce(data, roles)
     customers = _mapping(data.get("customers"))
     owner = customers.get("owner_role")
     if isinstance(owner, str) and owner not in roles:
@@ -227,6 +231,34 @@ def _check_people(
                         f"'{st}' is not a stage worked by role '{role}'",
                     )
                 )
+    return problems
+
+
+def _check_role_workforce(
+    data: Mapping[str, Any], roles: Mapping[str, Any]
+) -> list[tuple[str, str]]:
+    """A role's `workforce:` merged into the scenario's must still be valid."""
+    from pydantic import ValidationError
+
+    from salessim.workforce import Workforce, deep_merge
+
+    problems: list[tuple[str, str]] = []
+    base = data.get("workforce") or {}
+    for role, spec in roles.items():
+        override = _mapping(spec).get("workforce")
+        if not isinstance(override, Mapping) or not isinstance(base, Mapping):
+            continue
+        try:
+            Workforce.model_validate(deep_merge(dict(base), dict(override)))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(x) for x in first["loc"])
+            problems.append(
+                (
+                    f"roles.{role}.workforce",
+                    f"combined with the scenario's workforce, {where}: {first['msg']}",
+                )
+            )
     return problems
 
 

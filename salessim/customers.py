@@ -42,6 +42,7 @@ class CustomerBook:
         value = spec.repeat_value or sim.scenario.deal_value
         self.repeat_value = value.sampler(sim.streams("customers.value"))
         self.customers: list[Customer] = []
+        self.orphans: dict[str, list[Customer]] = {}
         self.lost_with_owner = 0
 
     def won(self, closer: PersonRt | None) -> None:
@@ -96,7 +97,16 @@ class CustomerBook:
                 customer.owner = heir
                 if heir is not None:
                     heir.customers.append(customer)
+                else:
+                    self.orphans.setdefault(person.role, []).append(customer)
         person.customers = []
+
+    def adopt(self, person: PersonRt) -> None:
+        """A new person takes over the customers left without an owner in their role."""
+        for customer in self.orphans.pop(person.role, []):
+            if customer.active:
+                customer.owner = person
+                person.customers.append(customer)
 
     def _least_loaded(self, role: str, exclude: PersonRt | None) -> PersonRt | None:
         now = self.sim.env.now

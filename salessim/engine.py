@@ -24,7 +24,7 @@ import simpy
 from salessim.calendar import WorkCalendar, resolve
 from salessim.customers import CustomerBook
 from salessim.people import PersonRt, Staffing
-from salessim.scenario import LeadSource, Scenario
+from salessim.scenario import MIN_SESSION_HOURS, LeadSource, Scenario
 from salessim.streams import Streams
 from salessim.tally import Tally
 
@@ -236,7 +236,7 @@ class Simulation:
         for value, u in zip(values, uniforms, strict=True):
             lead = self._new_lead(st.source, now, value, INF, u)
             lead.contacted = now
-            self.tally.contact(lead, now)
+            self.tally.contact(lead, now, outbound=True)
             self._advance(lead, st, person)
 
     def repeat_lead(self, value: float, owner: PersonRt | None, stage: str,
@@ -419,6 +419,8 @@ class Simulation:
         """One piece of work; False if it could not be finished (horizon or leaving)."""
         f = person.productivity(now)
         base = st.work() * person.work_time
+        if st.prospecting:
+            base = max(base, MIN_SESSION_HOURS)
         hours = base / f
         if person.last_stage != st.index:
             if person.last_stage >= 0:
@@ -489,7 +491,7 @@ class Simulation:
 
     def _advance(self, lead: Lead, st: StageRt, person: PersonRt) -> None:
         lead.tries = 0
-        if st.next != WON:
+        if st.next != WON and not lead.repeat:
             self._enter(lead, self.stages[st.next], by=person)
             return
         if not lead.repeat:

@@ -32,6 +32,15 @@ def _cv(values: list[float]) -> float:
     return float(arr.std(ddof=1)) / mean if mean > 0 else math.nan
 
 
+def _dispersion(values: list[float]) -> float:
+    """Variance / mean of a weekly count: 1 for steady random (Poisson) arrivals, more if bursty."""
+    if len(values) < 2:
+        return math.nan
+    arr = np.asarray(values)
+    mean = float(arr.mean())
+    return float(arr.var(ddof=1)) / mean if mean > 0 else math.nan
+
+
 def _leads(t: Tally) -> Record:
     cycles = t.cycle_hours
     return {
@@ -45,7 +54,7 @@ def _leads(t: Tally) -> Record:
         "lead_to_won": _ratio(t.won, t.arrived),
         "cycle_hours_mean": float(np.mean(cycles)) if cycles else math.nan,
         "cycle_hours_p90": float(np.percentile(cycles, 90)) if cycles else math.nan,
-        "wait_first_contact_hours_mean": _ratio(t.wait_hours, t.contacted),
+        "wait_first_contact_hours_mean": _ratio(t.wait_hours, t.inbound_contacted),
         "open_leads_mean": _ratio(t.lead_hours, t.window_hours),
         "time_in_system_hours_mean": _ratio(t.system_hours, t.ended_count),
     }
@@ -63,6 +72,8 @@ def _money_and_customers(t: Tally) -> Record:
         "customers_churned": t.customers_churned,
         "customers_lost_with_owner": t.customers_lost_with_owner,
         "leads_weekly_cv": _cv(t.weekly_leads[weeks]),
+        "leads_weekly_dispersion": _dispersion(t.weekly_leads[weeks]),
+        "outbound_weekly_cv": _cv(t.weekly_outbound[weeks]),
         "deals_weekly_cv": _cv(t.weekly_deals[weeks]),
     }
 

@@ -83,12 +83,14 @@ class PersonRt:
     def employed(self, t: float) -> bool:
         return self.hired <= t < self.leaves and not self.gone
 
+    def on_leave(self, t: float) -> bool:
+        """Sick, on vacation or on a scheduled absence at `t`."""
+        i = bisect_right(self.holes, (t, INF)) - 1
+        return i >= 0 and t < self.holes[i][1]
+
     def present(self, t: float) -> bool:
         """Employed and not on leave at `t` (off-hours still count as present)."""
-        if not self.employed(t):
-            return False
-        i = bisect_right(self.holes, (t, INF)) - 1
-        return i < 0 or t >= self.holes[i][1]
+        return self.employed(t) and not self.on_leave(t)
 
     def productivity(self, t: float) -> float:
         """Ramp-up factor in (0, 1] times notice effort: divides work time, multiplies success."""
@@ -154,12 +156,20 @@ class SeatEvents:
                 self.by_seat.setdefault(seat, []).append(item)
 
     def apply(self, person: PersonRt) -> None:
-        """Set the person's notice, leaving date and fixed absences from the seat's events."""
-        for t, action, hours, first_only in self.by_seat.get((person.role, person.seat), []):
-            if first_only and person.generation > 0:
+        """Set the person's notice, leaving date and fixed absences from the seat's events.
+
+        A resign or leave event applies to the one person in the seat at its time and is then
+        used up, so a successor hired at that very moment is not sent away too.
+        """
+        events = self.by_seat.get((person.role, person.seat), [])
+        for item in list(events):
+            t, action, hours, first_only = item
+            if first_only and person.generation > 0 or not person.hired <= t < person.leaves:
                 continue
-            if not person.hired <= t < person.leaves:
+            if action == "absent":
+                person.holes = merge_intervals([*person.holes, (t, t + hours)])
                 continue
+            events.remove(item)
             if action == "resign" and t < person.notice_at:
                 person.notice_at = t
                 person.leaves = t + person.wf.resignation.notice_days * 24
@@ -168,8 +178,6 @@ class SeatEvents:
                 person.leaves = t
                 person.notice_at = min(person.notice_at, t)
                 person.reason = "left"
-            elif action == "absent":
-                person.holes = merge_intervals([*person.holes, (t, t + hours)])
 
 
 class Staffing:
@@ -231,6 +239,7 @@ class Staffing:
         self._draw_tenure(person, skill.vacations if skill else [])
         self.people.append(person)
         sim.add_person(person)
+        sim.customers.adopt(person)
         return person
 
     def _draw_tenure(self, person: PersonRt, vacations: list[Any]) -> None:

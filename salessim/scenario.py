@@ -20,6 +20,7 @@ from salessim.workforce import Absence, Customers, Event, Workforce
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+MIN_SESSION_HOURS = 0.05
 Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 
@@ -150,6 +151,11 @@ class Stage(Model):
     def _success_given(self) -> Stage:
         if self.kind == "work" and self.success is None:
             raise ValueError("missing required key 'success' (probability the stage succeeds)")
+        if self.kind == "prospecting" and self.work_hours.mean < MIN_SESSION_HOURS:
+            raise ValueError(
+                f"a prospecting session (work_hours) must last at least {MIN_SESSION_HOURS} "
+                f"hours on average, got {self.work_hours.mean:g}"
+            )
         return self
 
     @property

@@ -29,10 +29,12 @@ class Tally:
         self.window_hours = self.horizon - self.warmup
         self.stages = stages
         self.sources = sources
+        self.inbound_sources = len(scenario.leads)
         self.roles: list[str] = list(scenario.roles)
         self.arrived = 0
         self.arrived_by_source = [0] * len(sources)
         self.contacted = 0
+        self.inbound_contacted = 0
         self.wait_hours = 0.0
         self.won = 0
         self.revenue_new = 0.0
@@ -47,6 +49,7 @@ class Tally:
         self.system_hours = 0.0
         weeks = max(1, math.ceil(self.horizon / WEEK))
         self.weekly_leads = [0.0] * weeks
+        self.weekly_outbound = [0.0] * weeks
         self.weekly_deals = [0.0] * weeks
         self.weekly_revenue = [0.0] * weeks
         self.people: list[PersonRt] = []
@@ -60,11 +63,16 @@ class Tally:
             self.arrived += 1
             self.arrived_by_source[lead.source] += 1
             self.weekly_leads[int(lead.arrived // WEEK)] += 1
+            if lead.source >= self.inbound_sources:
+                self.weekly_outbound[int(lead.arrived // WEEK)] += 1
 
-    def contact(self, lead: Lead, now: float) -> None:
+    def contact(self, lead: Lead, now: float, outbound: bool = False) -> None:
+        """First work on a lead; outbound leads are found by the person, so they do not wait."""
         if lead.counted:
             self.contacted += 1
-            self.wait_hours += now - lead.arrived
+            if not outbound:
+                self.inbound_contacted += 1
+                self.wait_hours += now - lead.arrived
 
     def ended(self, lead: Lead, outcome: str, t: float) -> None:
         self._lead_hours(lead.arrived, t)

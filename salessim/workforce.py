@@ -89,15 +89,23 @@ def merge_workforce(base: Workforce, override: Workforce | None) -> Workforce:
     """`base` with the keys explicitly given in `override` replaced (nested mappings merged)."""
     if override is None:
         return base
-    merged = _deep_merge(base.model_dump(), override.model_dump(exclude_unset=True))
+    merged = deep_merge(
+        base.model_dump(by_alias=True), override.model_dump(exclude_unset=True, by_alias=True)
+    )
     return Workforce.model_validate(merged)
 
 
-def _deep_merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+def deep_merge(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    """`a` with `b`'s keys replaced; mappings merge, except distributions, which replace."""
     out = dict(a)
     for key, value in b.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _deep_merge(out[key], value)
+        old = out.get(key)
+        if (
+            isinstance(value, dict)
+            and isinstance(old, dict)
+            and not ("dist" in value or "dist" in old)
+        ):
+            out[key] = deep_merge(old, value)
         else:
             out[key] = value
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -76,8 +77,56 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     if draw(st.booleans()):
         source["market_size"] = draw(st.integers(0, 50))
     horizon = draw(st.floats(0.2, 20))
+    extra: dict[str, Any] = {}
+    if draw(st.booleans()):
+        extra["workforce"] = {
+            "sick_days_per_year": draw(st.floats(0, 60)),
+            "vacation_days_per_year": draw(st.floats(0, 40)),
+            "handover": draw(st.sampled_from(["wait", "team"])),
+            "resignation": {
+                "annual_rate": draw(st.floats(0, 10)),
+                "notice_days": draw(st.floats(0, 10)),
+                "hire_days": draw(st.floats(0, 10)),
+            },
+            "ramp_up": {"days": draw(st.floats(0, 20))},
+            "probation": {
+                "days": draw(st.floats(1, 20)),
+                "min_conversion": draw(st.floats(0, 1)),
+                "min_attempts": draw(st.integers(0, 3)),
+            },
+        }
+    if draw(st.booleans()):
+        r = draw(st.integers(0, n_roles - 1))
+        stages["hunt"] = {
+            "by": f"r{r}",
+            "kind": "prospecting",
+            "work_hours": draw(st.floats(0.1, 3)),
+            "leads_per_hour": draw(st.floats(0, 3)),
+            "next": "s0",
+        }
+        roles[f"r{r}"]["switch_overhead_hours"] = draw(st.floats(0, 2))
+        roles[f"r{r}"]["time_share"] = draw(st.floats(0.1, 1))
+    if draw(st.booleans()):
+        extra["customers"] = {
+            "repeat_per_year": draw(st.floats(0, 50)),
+            "repeat_stage": draw(st.sampled_from([None, "s0", f"s{n_stages - 1}"])),
+            "churn_per_year": draw(st.floats(0, 5)),
+            "follows_owner_on_exit": draw(st.floats(0, 1)),
+        }
+    seats = [f"r{r}[{i}]" for r in range(n_roles) for i in range(roles[f"r{r}"]["headcount"])]
+    if seats and draw(st.booleans()):
+        extra["events"] = [
+            {
+                "day": draw(st.floats(0, horizon)),
+                "person": draw(st.sampled_from(seats)),
+                "action": draw(st.sampled_from(["resign", "leave", "absent"])),
+                "days": 2,
+            },
+            {"day": draw(st.floats(0, horizon)), "person": "r0", "action": "hire"},
+        ]
     return Scenario.model_validate(
         {
+            **extra,
             "name": "random",
             "horizon_days": horizon,
             "warmup_days": draw(st.floats(0, horizon * 0.9)),
@@ -88,11 +137,16 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=int(os.environ.get("SALESSIM_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(scenario=scenarios(), seed=st.integers(0, 2**32))
 def test_every_lead_is_won_lost_or_open(scenario: Scenario, seed: int) -> None:
     rec, trace = traced(scenario, seed)
     assert_conserved(rec)
+    assert rec["leads_arrived"] == sum(v for k, v in rec.items() if k.startswith("source."))
     ended = [row[1] for row in trace if row[0] == "end"]
     assert len(ended) == len(set(ended)), "a lead ended twice"
     for row in trace:
