@@ -43,12 +43,16 @@ HEADLINE = [
     ("won", "Deals won", "{:,.1f}"),
     ("lead_to_won", "Lead-to-won conversion", "{:.1%}"),
     ("revenue", "Revenue", "{:,.0f}"),
+    ("revenue_repeat", "  of which repeat purchases", "{:,.0f}"),
     ("lost_cold", "Leads gone cold", "{:,.1f}"),
     ("lost_no_show", "No-shows", "{:,.1f}"),
     ("open_at_end", "Open at horizon", "{:,.1f}"),
     ("wait_first_contact_hours_mean", "Wait for first contact (h)", "{:,.1f}"),
     ("cycle_hours_mean", "Sales cycle, mean (h)", "{:,.0f}"),
     ("cycle_hours_p90", "Sales cycle, p90 (h)", "{:,.0f}"),
+    ("customers_lost_with_owner", "Customers lost with their owner", "{:,.1f}"),
+    ("staff.resignations", "People who left", "{:,.1f}"),
+    ("leads_weekly_cv", "Weekly new-lead variation (CV)", "{:.2f}"),
 ]
 
 ReplicationsOpt = Annotated[int, typer.Option("-n", "--replications", min=1, help="Replications.")]
@@ -121,7 +125,7 @@ def print_table(runs: Sequence[RunResult]) -> None:
     for res in runs:
         seen += [row for row in _headline(res) if row not in seen]
     for metric, label, fmt in seen:
-        if metric == "revenue":
+        if metric.startswith("revenue"):
             label = f"{label} ({runs[0].scenario.currency})"
         table.add_row(label, *(_cell(res.summary, metric, fmt) for res in runs))
     console = out_console if out_console.is_terminal else Console(width=40 + 20 * len(runs))

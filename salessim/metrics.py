@@ -23,22 +23,15 @@ def _ratio(a: float, b: float) -> float:
     return a / b if b else math.nan
 
 
-def _cv(values: list[float]) -> float:
-    """Coefficient of variation (sd / mean) of a weekly series."""
+def _spread(values: list[float], kind: str) -> float:
+    """Of a weekly count: `cv` = sd / mean; `dispersion` = variance / mean (1 for Poisson)."""
     if len(values) < 2:
         return math.nan
     arr = np.asarray(values)
     mean = float(arr.mean())
-    return float(arr.std(ddof=1)) / mean if mean > 0 else math.nan
-
-
-def _dispersion(values: list[float]) -> float:
-    """Variance / mean of a weekly count: 1 for steady random (Poisson) arrivals, more if bursty."""
-    if len(values) < 2:
+    if mean <= 0:
         return math.nan
-    arr = np.asarray(values)
-    mean = float(arr.mean())
-    return float(arr.var(ddof=1)) / mean if mean > 0 else math.nan
+    return float(arr.std(ddof=1)) / mean if kind == "cv" else float(arr.var(ddof=1)) / mean
 
 
 def _leads(t: Tally) -> Record:
@@ -71,10 +64,10 @@ def _money_and_customers(t: Tally) -> Record:
         "customers_active_end": t.customers_active,
         "customers_churned": t.customers_churned,
         "customers_lost_with_owner": t.customers_lost_with_owner,
-        "leads_weekly_cv": _cv(t.weekly_leads[weeks]),
-        "leads_weekly_dispersion": _dispersion(t.weekly_leads[weeks]),
-        "outbound_weekly_cv": _cv(t.weekly_outbound[weeks]),
-        "deals_weekly_cv": _cv(t.weekly_deals[weeks]),
+        "leads_weekly_cv": _spread(t.weekly_leads[weeks], "cv"),
+        "leads_weekly_dispersion": _spread(t.weekly_leads[weeks], "dispersion"),
+        "outbound_weekly_cv": _spread(t.weekly_outbound[weeks], "cv"),
+        "deals_weekly_cv": _spread(t.weekly_deals[weeks], "cv"),
     }
 
 

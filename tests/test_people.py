@@ -196,3 +196,20 @@ def test_prospecting_creates_leads_only_when_time_allows() -> None:
     rec = run_replication(sc, 1, 0)
     assert rec["source.prospecting.prospect.leads"] > 50
     assert rec["leads_arrived"] == rec["source.prospecting.prospect.leads"]
+
+
+def test_handover_wait_keeps_bookings_for_the_absent_person_team_passes_them_on() -> None:
+    def longest_cycle_days(handover: str) -> float:
+        sc = make_scenario(
+            horizon_days=60,
+            stages={"meeting": {"delay_days": 1, "work_hours": 1}},
+            roles={"designer": {"headcount": 2}},
+            workforce={"handover": handover},
+            events=[{"day": 10, "action": "absent", "person": "designer[0]", "days": 20}],
+        )
+        _, trace = run_traced(sc, seed=4)
+        won = [row for row in trace if row[0] == "end" and row[5] == "won"]
+        return max(row[4] - row[3] for row in won) / 24
+
+    assert longest_cycle_days("wait") > 18  # booked just before the absence, served after it
+    assert longest_cycle_days("team") < 10

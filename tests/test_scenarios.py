@@ -22,18 +22,20 @@ def test_super_sellers_pipeline_is_more_irregular_than_three_steps() -> None:
     team = mean_of("three_step", "leads_weekly_cv")
     assert star.mean() > team.mean()
     assert (star > team).mean() >= 0.6  # paired by seed: most replications agree
-    assert mean_of("super_seller", "outbound_weekly_cv").mean() > mean_of(
-        "three_step", "outbound_weekly_cv"
-    ).mean()
+    assert (
+        mean_of("super_seller", "outbound_weekly_cv").mean()
+        > mean_of("three_step", "outbound_weekly_cv").mean()
+    )
 
 
 def test_losing_the_star_loses_revenue_and_customers() -> None:
     stays = mean_of("super_seller", "revenue")
     leaves = mean_of("super_seller_leaves", "revenue")
     assert leaves.mean() < 0.8 * stays.mean()
-    assert mean_of("super_seller_leaves", "customers_lost_with_owner").mean() > mean_of(
-        "super_seller", "customers_lost_with_owner"
-    ).mean()
+    assert (
+        mean_of("super_seller_leaves", "customers_lost_with_owner").mean()
+        > mean_of("super_seller", "customers_lost_with_owner").mean()
+    )
 
 
 def test_a_sick_lone_lead_manager_costs_deals() -> None:
