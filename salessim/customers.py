@@ -20,16 +20,20 @@ if TYPE_CHECKING:
 
 INF = math.inf
 YEAR_HOURS = 365 * 24.0
+MONTH_HOURS = YEAR_HOURS / 12
 
 
 class Customer:
-    __slots__ = ("owner", "active", "churn_at", "lost_with_owner")
+    __slots__ = ("owner", "active", "churn_at", "lost_with_owner", "won_at", "ended_at", "revenue")
 
-    def __init__(self, owner: PersonRt | None, churn_at: float) -> None:
+    def __init__(self, owner: PersonRt | None, churn_at: float, won_at: float, value: float):
         self.owner = owner
         self.active = True
         self.churn_at = churn_at
         self.lost_with_owner = False
+        self.won_at = won_at
+        self.ended_at = churn_at
+        self.revenue = value
 
 
 class CustomerBook:
@@ -44,9 +48,11 @@ class CustomerBook:
         self.customers: list[Customer] = []
         self.orphans: dict[str, list[Customer]] = {}
         self.lost_with_owner = 0
+        self.lost_revenue = 0.0
+        self.mean_repeat_value = value.mean
 
-    def won(self, closer: PersonRt | None) -> None:
-        """Register a new customer closed by `closer`."""
+    def won(self, closer: PersonRt | None, value: float) -> None:
+        """Register a new customer closed by `closer` with a first purchase of `value`."""
         spec, now = self.spec, self.sim.env.now
         owner = closer
         if spec.owner_role is not None:
@@ -54,7 +60,7 @@ class CustomerBook:
         churn_at = INF
         if spec.churn_per_year > 0:
             churn_at = now + float(self.rng.exponential(YEAR_HOURS / spec.churn_per_year))
-        customer = Customer(owner, churn_at)
+        customer = Customer(owner, churn_at, now, value)
         self.customers.append(customer)
         if owner is not None:
             owner.customers.append(customer)
@@ -74,10 +80,10 @@ class CustomerBook:
             return
         value = self.repeat_value()
         if self.spec.repeat_stage is None:
-            self.sim.repeat_won(value, customer.owner)
+            self.sim.repeat_won(value, customer)
         else:
             self.sim.repeat_lead(
-                value, customer.owner, self.spec.repeat_stage, self.spec.repeat_wait_days * 24
+                value, customer, self.spec.repeat_stage, self.spec.repeat_wait_days * 24
             )
         self._schedule_repeat(customer)
 
@@ -88,10 +94,7 @@ class CustomerBook:
             if not customer.active or customer.churn_at <= self.sim.env.now:
                 continue
             if p_follow > 0 and self.rng.random() < p_follow:
-                customer.active = False
-                customer.lost_with_owner = True
-                person.customers_lost += 1
-                self.lost_with_owner += 1
+                self._lose(customer, person)
             else:
                 heir = self._least_loaded(person.role, exclude=person)
                 customer.owner = heir
@@ -100,6 +103,20 @@ class CustomerBook:
                 else:
                     self.orphans.setdefault(person.role, []).append(customer)
         person.customers = []
+
+    def _lose(self, customer: Customer, person: PersonRt) -> None:
+        sim = self.sim
+        now = sim.env.now
+        customer.active = False
+        customer.lost_with_owner = True
+        customer.ended_at = now
+        person.customers_lost += 1
+        if now >= sim.warmup:
+            self.lost_with_owner += 1
+            remaining = max(0.0, min(customer.churn_at, sim.horizon) - now)
+            self.lost_revenue += (
+                self.spec.repeat_per_year * self.mean_repeat_value * remaining / YEAR_HOURS
+            )
 
     def adopt(self, person: PersonRt) -> None:
         """A new person takes over the customers left without an owner in their role."""
@@ -118,17 +135,28 @@ class CustomerBook:
                 best = p
         return best
 
-    def counts(self, horizon: float) -> tuple[int, int]:
-        """(active at the horizon, churned by the horizon)."""
+    def counts(self, warmup: float, horizon: float) -> dict[str, float]:
+        """Active and churned customers, customer-months at risk, and observed lifetime value."""
         active = churned = 0
+        months_at_risk = 0.0
+        new_revenue: list[float] = []
         for c in self.customers:
+            end = min(c.ended_at, horizon)
+            months_at_risk += max(0.0, end - max(c.won_at, warmup)) / MONTH_HOURS
+            if c.won_at >= warmup:
+                new_revenue.append(c.revenue)
             if c.lost_with_owner:
                 continue
             if c.churn_at <= horizon:
-                churned += 1
+                churned += warmup <= c.churn_at
             else:
                 active += 1
-        return active, churned
+        return {
+            "active": active,
+            "churned": churned,
+            "months_at_risk": months_at_risk,
+            "ltv_observed": sum(new_revenue) / len(new_revenue) if new_revenue else math.nan,
+        }
 
 
 __all__ = ["Customer", "CustomerBook"]

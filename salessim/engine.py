@@ -22,7 +22,7 @@ import numpy as np
 import simpy
 
 from salessim.calendar import WorkCalendar, resolve
-from salessim.customers import CustomerBook
+from salessim.customers import Customer, CustomerBook
 from salessim.people import PersonRt, Staffing
 from salessim.scenario import MIN_SESSION_HOURS, LeadSource, Scenario
 from salessim.streams import Streams
@@ -32,6 +32,7 @@ INF = math.inf
 CHUNK_DAYS = 64
 WON = -1
 WEEK = 168.0
+MONTH_HOURS = 365 * 24 / 12
 
 TraceRow = tuple[Any, ...]
 
@@ -40,7 +41,7 @@ class Lead:
     """One prospect's journey (or one repeat purchase); `outcome` stays None while open."""
 
     __slots__ = ("id", "source", "arrived", "value", "deadline", "u", "counted", "contacted",
-                 "outcome", "tries", "repeat", "owner", "by")  # fmt: skip
+                 "outcome", "tries", "repeat", "customer", "by", "queued", "path")  # fmt: skip
 
     def __init__(self, lid: int, source: int, arrived: float, value: float, deadline: float,
                  u: list[float], counted: bool) -> None:  # fmt: skip
@@ -55,8 +56,10 @@ class Lead:
         self.outcome: str | None = None
         self.tries = 0
         self.repeat = False
-        self.owner: PersonRt | None = None
+        self.customer: Customer | None = None
         self.by: PersonRt | None = None
+        self.queued = arrived
+        self.path: list[str] | None = None
 
 
 class StageRt:
@@ -65,7 +68,7 @@ class StageRt:
     __slots__ = ("name", "index", "queue", "idle", "success", "next", "work", "delay",
                  "no_show", "attempts", "retry_delay", "retry_rng", "prospecting",
                  "leads_per_hour", "prospect_rng", "source", "entered", "worked", "succeeded",
-                 "no_shows", "workers")  # fmt: skip
+                 "no_shows", "workers", "wait_hours", "waits")  # fmt: skip
 
     def __init__(self, name: str, index: int) -> None:
         self.name = name
@@ -89,13 +92,17 @@ class StageRt:
         self.succeeded = 0
         self.no_shows = 0
         self.workers: list[PersonRt] = []
+        self.wait_hours = 0.0
+        self.waits = 0
 
 
 class Simulation:
     """A scenario brought to life in a SimPy environment for one replication."""
 
-    def __init__(self, scenario: Scenario, streams: Streams, trace: list[TraceRow] | None = None):
+    def __init__(self, scenario: Scenario, streams: Streams, trace: list[TraceRow] | None = None,
+                 lead_log: list[dict[str, Any]] | None = None):  # fmt: skip
         self.scenario = scenario
+        self.lead_log = lead_log
         self.streams = streams
         self.env = simpy.Environment()
         self.horizon = scenario.horizon_days * 24
@@ -218,6 +225,8 @@ class Simulation:
                   u: list[float]) -> Lead:  # fmt: skip
         lead = Lead(self.next_id, source, t, value, deadline, u, t >= self.warmup)
         self.next_id += 1
+        if self.lead_log is not None:
+            lead.path = []
         self.open[lead.id] = lead
         self.tally.arrival(lead)
         return lead
@@ -236,29 +245,49 @@ class Simulation:
         for value, u in zip(values, uniforms, strict=True):
             lead = self._new_lead(st.source, now, value, INF, u)
             lead.contacted = now
+            lead.by = person
             self.tally.contact(lead, now, outbound=True)
             self._advance(lead, st, person)
 
-    def repeat_lead(self, value: float, owner: PersonRt | None, stage: str,
+    def repeat_lead(self, value: float, customer: Customer, stage: str,
                     wait_hours: float) -> None:  # fmt: skip
         """A repeat purchase that waits for someone to work `stage` (support)."""
         now = self.env.now
+        owner = customer.owner
         lead = Lead(self.next_id, -1, now, value, now + wait_hours, [], False)
         self.next_id += 1
         lead.repeat = True
-        lead.owner = owner
+        lead.customer = customer
         self.open[lead.id] = lead
         st = self.stages[self.stage_index[stage]]
         target = owner if owner is not None and st in owner.stages else None
         self._enqueue(lead, st, target)
 
-    def repeat_won(self, value: float, owner: PersonRt | None) -> None:
-        self.tally.repeat_purchase(self.env.now, value)
+    def repeat_won(self, value: float, customer: Customer) -> None:
+        now = self.env.now
+        self.tally.repeat_purchase(now, value)
+        customer.revenue += value
+        owner = customer.owner
         if owner is not None:
             owner.revenue_repeat += value
+            self._credit(owner, value, now)
+        if self.lead_log is not None and now >= self.warmup:
+            self.lead_log.append(self._log_row(None, "won", now, owner, value))
+
+    def _credit(self, person: PersonRt, value: float, now: float) -> None:
+        """Revenue credited to a person (closed or owned), for commissions, bonuses and risk."""
+        if now < self.warmup:
+            return
+        role = self.scenario.roles[person.role]
+        person.revenue_window += value
+        person.commission += value * role.commission
+        month = int(now // MONTH_HOURS)
+        person.monthly[month] = person.monthly.get(month, 0.0) + value
 
     def _enter(self, lead: Lead, st: StageRt, retry: bool = False,
                by: PersonRt | None = None) -> None:  # fmt: skip
+        if lead.path is not None:
+            lead.path.append(st.name)
         if retry:
             delay_hours = st.retry_delay() * 24
             target = by
@@ -289,6 +318,7 @@ class Simulation:
 
     def _enqueue(self, lead: Lead, st: StageRt, target: PersonRt | None = None) -> None:
         now = self.env.now
+        lead.queued = now
         if (
             target is not None
             and target.employed(now)
@@ -308,18 +338,37 @@ class Simulation:
             while queue:
                 self._enqueue(queue.popleft(), st)
 
-    def _end(self, lead: Lead, outcome: str, t: float) -> None:
+    def _end(self, lead: Lead, outcome: str, t: float, person: PersonRt | None = None) -> None:
         lead.outcome = outcome
         del self.open[lead.id]
         if self.trace is not None:
             self.trace.append(("end", lead.id, lead.source, lead.arrived, t, outcome, lead.value))
         if lead.repeat:
-            if outcome == "won":
-                self.repeat_won(lead.value, lead.owner)
-            else:
+            if outcome == "won" and lead.customer is not None:
+                self.repeat_won(lead.value, lead.customer)
+            elif outcome != "won":
                 self.tally.repeat_lost += 1
             return
         self.tally.ended(lead, outcome, t)
+        if self.lead_log is not None and lead.counted:
+            self.lead_log.append(self._log_row(lead, outcome, t, person, lead.value))
+
+    def _log_row(self, lead: Lead | None, outcome: str, t: float, person: PersonRt | None,
+                 value: float) -> dict[str, Any]:  # fmt: skip
+        """One row of leads.parquet (a CRM-like export); `lead` None is a repeat purchase."""
+        return {
+            "lead": lead.id if lead else -1,
+            "kind": "new" if lead else "repeat",
+            "source": self.sources[lead.source] if lead else "",
+            "arrived_hours": lead.arrived if lead else t,
+            "first_contact_hours": lead.contacted if lead and lead.contacted >= 0 else math.nan,
+            "ended_hours": t if outcome != "open" else math.nan,
+            "outcome": outcome,
+            "stages": ">".join(lead.path or []) if lead else "",
+            "sourced_by": lead.by.name if lead and lead.by else "",
+            "closed_by": person.name if person and outcome == "won" else "",
+            "value": value,
+        }
 
     # --- people ---------------------------------------------------------------------------
     def wake(self, person: PersonRt) -> None:
@@ -345,6 +394,7 @@ class Simulation:
         while queue:
             lead = queue.popleft()
             if lead.deadline < now:
+                self._waited(lead, st, lead.deadline)
                 self._end(lead, "cold", lead.deadline)
                 continue
             if (
@@ -357,8 +407,17 @@ class Simulation:
                     st.no_shows += 1
                 self._end(lead, "no_show", now)
                 continue
+            self._waited(lead, st, now)
             return lead
         return None
+
+    def _waited(self, lead: Lead, st: StageRt, until: float) -> None:
+        """Queue time of a lead at a stage, within the measured window."""
+        lo, hi = max(lead.queued, self.warmup), min(until, self.horizon)
+        if hi > lo:
+            st.wait_hours += hi - lo
+        if lead.counted and not lead.repeat:
+            st.waits += 1
 
     def _week_open(self, person: PersonRt, st: StageRt | None, now: float) -> bool:
         """Whether the person's weekly time share (overall, or for `st`) has room left."""
@@ -427,7 +486,7 @@ class Simulation:
                 hours += self.scenario.roles[person.role].switch_overhead_hours
             person.last_stage = st.index
         if lead is not None:
-            self._start(lead, now)
+            self._start(lead, person, now)
         end = person.cal.finish(now, hours)
         self._account(person, st, now, end, hours)
         if self.trace is not None:
@@ -448,10 +507,11 @@ class Simulation:
             self._complete(lead, st, person, f)
         return True
 
-    def _start(self, lead: Lead, now: float) -> None:
+    def _start(self, lead: Lead, person: PersonRt, now: float) -> None:
         if lead.contacted < 0:
             lead.contacted = now
             lead.deadline = INF
+            lead.by = person
             self.tally.contact(lead, now)
 
     def _account(self, person: PersonRt, st: StageRt, start: float, end: float,
@@ -494,11 +554,17 @@ class Simulation:
         if st.next != WON and not lead.repeat:
             self._enter(lead, self.stages[st.next], by=person)
             return
+        now = self.env.now
         if not lead.repeat:
             person.deals += 1
             person.revenue += lead.value
-            self.customers.won(person)
-        self._end(lead, "won", self.env.now)
+            self._credit(person, lead.value, now)
+            source = lead.by
+            if source is not None and now >= self.warmup:
+                share = self.scenario.roles[source.role].sourcing_commission
+                source.commission += lead.value * share
+            self.customers.won(person, lead.value)
+        self._end(lead, "won", now, person)
 
     # --- run ------------------------------------------------------------------------------
     def run(self) -> Tally:
@@ -506,16 +572,25 @@ class Simulation:
         for lead in list(self.open.values()):
             if lead.contacted < 0 and lead.deadline <= self.horizon:
                 self._end(lead, "cold", lead.deadline)
+        for st in self.stages:
+            waiting = [*st.queue, *(lead for p in st.workers for lead in p.personal.get(st.index, ()))]
+            for lead in waiting:
+                if lead.outcome is None:
+                    lo = max(lead.queued, self.warmup)
+                    st.wait_hours += max(0.0, self.horizon - lo)
         for lead in self.open.values():
             if not lead.repeat:
                 self.tally.still_open(lead)
+                if self.lead_log is not None and lead.counted:
+                    self.lead_log.append(self._log_row(lead, "open", self.horizon, None, 0.0))
         self.tally.finish(self)
         return self.tally
 
 
-def simulate(scenario: Scenario, streams: Streams, trace: list[TraceRow] | None = None) -> Tally:
-    """Run one replication of `scenario` and return its counters."""
-    return Simulation(scenario, streams, trace).run()
+def simulate(scenario: Scenario, streams: Streams, trace: list[TraceRow] | None = None,
+             lead_log: list[dict[str, Any]] | None = None) -> Tally:  # fmt: skip
+    """Run one replication of `scenario` and return its counters (and fill `lead_log`)."""
+    return Simulation(scenario, streams, trace, lead_log).run()
 
 
 __all__ = ["Lead", "Simulation", "StageRt", "Tally", "TraceRow", "simulate"]

@@ -38,7 +38,7 @@ class PersonRt:
         "reason", "personal", "wake", "timer_at", "busy_until", "last_stage", "week",
         "week_hours", "week_cap", "stage_week", "busy_hours", "available_hours",
         "hours_by_stage", "attempts", "successes", "deals", "revenue", "revenue_repeat",
-        "customers", "customers_lost", "wf",
+        "customers", "customers_lost", "wf", "revenue_window", "commission", "monthly",
     )  # fmt: skip
 
     def __init__(self, name: str, role: str, seat: int, hired: float, wf: Workforce) -> None:
@@ -79,6 +79,9 @@ class PersonRt:
         self.revenue_repeat = 0.0
         self.customers: list[Any] = []
         self.customers_lost = 0
+        self.revenue_window = 0.0
+        self.commission = 0.0
+        self.monthly: dict[int, float] = {}
 
     def employed(self, t: float) -> bool:
         return self.hired <= t < self.leaves and not self.gone
@@ -234,8 +237,9 @@ class Staffing:
                 person.resignation_rate = skill.resignation_rate
         if generation > 0:
             person.ramp = wf.ramp_up
-            self.hires += 1
-            self.hiring_cost += wf.resignation.hiring_cost
+            if hired >= sim.warmup:
+                self.hires += 1
+                self.hiring_cost += wf.resignation.hiring_cost
         self._draw_tenure(person, skill.vacations if skill else [])
         self.people.append(person)
         sim.add_person(person)

@@ -25,6 +25,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("`stages.<name>.follow_up`", s.FollowUp),
     ("`roles.<name>`", s.Role),
     ("`roles.<name>.calendar`", s.CalendarOverride),
+    ("`roles.<name>.bonus`", s.Bonus),
     ("`roles.<name>.people[]`", s.Person),
     ("`roles.<name>.people[].vacations[]`", w.Absence),
     ("`workforce` (and `roles.<name>.workforce`)", w.Workforce),

@@ -179,6 +179,13 @@ class Person(Model):
     vacations: list[Absence] = Field(default=[], description="Planned absences of this person.")
 
 
+class Bonus(Model):
+    """A fixed bonus for each month a person's credited revenue reaches a target."""
+
+    monthly_target: NonNegative = Field(description="Revenue credited in a month to earn it.")
+    amount: NonNegative = Field(description="Bonus paid for that month.")
+
+
 class Role(Model):
     """A job with a headcount of people sharing a calendar and a priority list of stages."""
 
@@ -209,6 +216,18 @@ class Role(Model):
     workforce: Workforce | None = Field(
         default=None, description="Changes to the scenario workforce settings for this role."
     )
+    salary_month: NonNegative = Field(
+        default=0.0, description="Monthly pay per person, paid while employed (notice included)."
+    )
+    commission: Probability = Field(
+        default=0.0, description="Share of the revenue credited to a person (deals they close, "
+        "repeat purchases of customers they own) paid to them."
+    )
+    sourcing_commission: Probability = Field(
+        default=0.0, description="Share of each won deal's value paid to the person who first "
+        "worked the lead (a lead-manager's or prospector's commission)."
+    )
+    bonus: Bonus | None = Field(default=None, description="Monthly bonus on a revenue target.")
 
 
 class Scenario(Model):
@@ -235,6 +254,12 @@ class Scenario(Model):
         default_factory=Customers, description="Ownership, repeat purchases and churn."
     )
     events: list[Event] = Field(default=[], description="Scheduled what-if events.")
+    overhead_month: NonNegative = Field(
+        default=0.0, description="Fixed monthly cost of the department (office, CRM licence...)."
+    )
+    gross_margin: Probability = Field(
+        default=1.0, description="Share of revenue left after the cost of goods (1 = count revenue)."
+    )
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Scenario:

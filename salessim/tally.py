@@ -54,9 +54,12 @@ class Tally:
         self.weekly_revenue = [0.0] * weeks
         self.people: list[PersonRt] = []
         self.staffing: dict[str, float] = {}
-        self.customers_active = 0
-        self.customers_churned = 0
+        self.customers: dict[str, float] = {}
         self.customers_lost_with_owner = 0
+        self.revenue_lost_with_owner = 0.0
+        self.daily_revenue = [0.0] * (math.ceil(self.horizon / 24) + 1)
+        self.leavers: list[float] = []
+        self.scenario = scenario
 
     def arrival(self, lead: Lead) -> None:
         if lead.counted:
@@ -87,6 +90,7 @@ class Tally:
             week = min(int(t // WEEK), len(self.weekly_deals) - 1)
             self.weekly_deals[week] += 1
             self.weekly_revenue[week] += lead.value
+            self.daily_revenue[int(t // 24)] += lead.value
         else:
             self.lost[outcome] += 1
 
@@ -96,6 +100,7 @@ class Tally:
             self.open_at_end += 1
 
     def repeat_purchase(self, t: float, value: float) -> None:
+        self.daily_revenue[int(t // 24)] += value
         if t < self.warmup:
             return
         self.repeat_purchases += 1
@@ -116,8 +121,10 @@ class Tally:
             "hires": staffing.hires,
             "hiring_cost": staffing.hiring_cost,
         }
-        self.customers_active, self.customers_churned = sim.customers.counts(self.horizon)
+        self.customers = sim.customers.counts(self.warmup, self.horizon)
         self.customers_lost_with_owner = sim.customers.lost_with_owner
+        self.revenue_lost_with_owner = sim.customers.lost_revenue
+        self.leavers = sorted(p.leaves for p in staffing.people if p.leaves < self.horizon)
 
     def measured_weeks(self) -> slice:
         """Weekly slots wholly inside the measured window."""
