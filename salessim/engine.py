@@ -296,10 +296,11 @@ class Simulation:
                 st.entered += 1
             delay_hours = st.delay() * 24 if st.delay is not None else 0.0
             target = self._book(st, by) if st.delay is not None else None
+        booked = not retry and st.delay is not None
         if delay_hours:
-            self.at(self.env.now + delay_hours, lambda: self._enqueue(lead, st, target))
+            self.at(self.env.now + delay_hours, lambda: self._deliver(lead, st, target, booked))
         else:
-            self._enqueue(lead, st, target)
+            self._deliver(lead, st, target, booked)
 
     def _book(self, st: StageRt, by: PersonRt | None) -> PersonRt | None:
         """Who a booked lead is booked with: the person who booked it if they can, else the
@@ -307,14 +308,24 @@ class Simulation:
         now = self.env.now
         if by is not None and st.index in by.personal and by.present(now):
             return by
-        best, best_load = None, INF
+        best: PersonRt | None = None
+        best_key = (INF, INF)
         for p in st.workers:
             if not p.present(now):
                 continue
-            load = len(p.personal[st.index])
-            if load < best_load:
-                best, best_load = p, load
+            key = (len(p.personal[st.index]) + p.pending, p.last_booked)
+            if key < best_key:
+                best, best_key = p, key
+        if best is not None:
+            best.pending += 1
+            best.last_booked = now
         return best
+
+    def _deliver(self, lead: Lead, st: StageRt, target: PersonRt | None, booked: bool) -> None:
+        """A booked or retried lead becomes workable after its delay."""
+        if booked and target is not None:
+            target.pending -= 1
+        self._enqueue(lead, st, target)
 
     def _enqueue(self, lead: Lead, st: StageRt, target: PersonRt | None = None) -> None:
         now = self.env.now
@@ -573,7 +584,10 @@ class Simulation:
             if lead.contacted < 0 and lead.deadline <= self.horizon:
                 self._end(lead, "cold", lead.deadline)
         for st in self.stages:
-            waiting = [*st.queue, *(lead for p in st.workers for lead in p.personal.get(st.index, ()))]
+            waiting = [
+                *st.queue,
+                *(lead for p in st.workers for lead in p.personal.get(st.index, ())),
+            ]
             for lead in waiting:
                 if lead.outcome is None:
                     lo = max(lead.queued, self.warmup)

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from salessim import kpis
 from salessim.tally import Tally, person_row
 
 Record = dict[str, float]
@@ -88,6 +89,7 @@ def _stages(t: Tally) -> Record:
         rec[prefix + "succeeded"] = st.succeeded
         rec[prefix + "conversion"] = _ratio(st.succeeded, st.entered)
         rec[prefix + "no_show"] = st.no_shows
+        rec[prefix + "queue_mean"] = _ratio(st.wait_hours, t.window_hours)
     return rec
 
 
@@ -104,10 +106,15 @@ def _roles(t: Tally) -> Record:
     return rec
 
 
+def _kpis(t: Tally) -> Record:
+    cost = kpis.costs(t)
+    return {**cost, **kpis.money(t, cost), **kpis.dependency(t)}
+
+
 def record(tally: Tally) -> Record:
     """The flat per-replication record of a finished simulation."""
     rec: Record = {}
-    for part in (_leads, _money_and_customers, _sources, _stages, _roles):
+    for part in (_leads, _money_and_customers, _kpis, _sources, _stages, _roles):
         rec.update(part(tally))
     return {k: float(v) for k, v in rec.items()}
 

@@ -39,6 +39,7 @@ class PersonRt:
         "week_hours", "week_cap", "stage_week", "busy_hours", "available_hours",
         "hours_by_stage", "attempts", "successes", "deals", "revenue", "revenue_repeat",
         "customers", "customers_lost", "wf", "revenue_window", "commission", "monthly",
+        "pending", "last_booked",
     )  # fmt: skip
 
     def __init__(self, name: str, role: str, seat: int, hired: float, wf: Workforce) -> None:
@@ -82,6 +83,8 @@ class PersonRt:
         self.revenue_window = 0.0
         self.commission = 0.0
         self.monthly: dict[int, float] = {}
+        self.pending = 0
+        self.last_booked = -1.0
 
     def employed(self, t: float) -> bool:
         return self.hired <= t < self.leaves and not self.gone

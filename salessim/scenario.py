@@ -220,12 +220,14 @@ class Role(Model):
         default=0.0, description="Monthly pay per person, paid while employed (notice included)."
     )
     commission: Probability = Field(
-        default=0.0, description="Share of the revenue credited to a person (deals they close, "
-        "repeat purchases of customers they own) paid to them."
+        default=0.0,
+        description="Share of the revenue credited to a person (deals they close, "
+        "repeat purchases of customers they own) paid to them.",
     )
     sourcing_commission: Probability = Field(
-        default=0.0, description="Share of each won deal's value paid to the person who first "
-        "worked the lead (a lead-manager's or prospector's commission)."
+        default=0.0,
+        description="Share of each won deal's value paid to the person who first "
+        "worked the lead (a lead-manager's or prospector's commission).",
     )
     bonus: Bonus | None = Field(default=None, description="Monthly bonus on a revenue target.")
 
@@ -258,7 +260,8 @@ class Scenario(Model):
         default=0.0, description="Fixed monthly cost of the department (office, CRM licence...)."
     )
     gross_margin: Probability = Field(
-        default=1.0, description="Share of revenue left after the cost of goods (1 = count revenue)."
+        default=1.0,
+        description="Share of revenue left after the cost of goods (1 = count revenue).",
     )
 
     @model_validator(mode="after")

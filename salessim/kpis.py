@@ -1,0 +1,167 @@
+"""Money, customer and dependency-risk KPIs of one replication, each defined once.
+
+Computed from a finished `Tally` (which holds the people, customers and daily revenue); called
+by `metrics.record`. Definitions, in words a business owner can read, are in docs/metrics.md.
+Money is in the scenario currency; a month is 365/12 days.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from salessim.tally import Tally
+
+MONTH_HOURS = 365 * 24 / 12
+DIP_DAYS = 90
+Record = dict[str, float]
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else math.nan
+
+
+def _employed_hours(t: Tally, hired: float, leaves: float) -> float:
+    return max(0.0, min(leaves, t.horizon) - max(hired, t.warmup))
+
+
+def costs(t: Tally) -> Record:
+    """Costs of the measured window, by kind."""
+    sc = t.scenario
+    salaries = commissions = bonuses = 0.0
+    first_month, last_month = int(t.warmup // MONTH_HOURS), int(t.horizon // MONTH_HOURS)
+    for p in t.people:
+        role = sc.roles[p.role]
+        salaries += role.salary_month * _employed_hours(t, p.hired, p.leaves) / MONTH_HOURS
+        commissions += p.commission
+        if role.bonus is not None:
+            hits = sum(
+                1
+                for month, value in p.monthly.items()
+                if first_month <= month < last_month and value >= role.bonus.monthly_target
+            )
+            bonuses += hits * role.bonus.amount
+    marketing = sum(
+        src.cost_per_lead * n for src, n in zip(sc.leads, t.arrived_by_source, strict=False)
+    )
+    hiring = t.staffing.get("hiring_cost", 0.0)
+    overhead = sc.overhead_month * t.window_hours / MONTH_HOURS
+    rec = {
+        "cost_salaries": salaries,
+        "cost_commissions": commissions,
+        "cost_bonuses": bonuses,
+        "cost_marketing": marketing,
+        "cost_hiring": hiring,
+        "cost_overhead": overhead,
+    }
+    rec["cost_total"] = sum(rec.values())
+    return rec
+
+
+def money(t: Tally, cost: Record) -> Record:
+    """Profit, CAC, lifetime value, churn, growth and revenue per salesperson."""
+    sc = t.scenario
+    revenue = t.revenue_new + t.revenue_repeat
+    gross = revenue * sc.gross_margin
+    acquisition = cost["cost_total"] - cost["cost_overhead"]
+    fte = sum(_employed_hours(t, p.hired, p.leaves) for p in t.people) / t.window_hours
+    return {
+        "gross_profit": gross,
+        "profit": gross - cost["cost_total"],
+        "cac": _ratio(acquisition, t.won),
+        "ltv_observed": t.customers.get("ltv_observed", math.nan),
+        "ltv_estimate": ltv_estimate(t),
+        "churn_rate_month": _ratio(
+            t.customers.get("churned", 0.0), t.customers.get("months_at_risk", 0.0)
+        ),
+        "revenue_growth_month": monthly_growth(t),
+        "revenue_per_salesperson": _ratio(revenue, fte),
+        "fte_mean": fte,
+    }
+
+
+def ltv_estimate(t: Tally) -> float:
+    """Mean first deal + repeat rate x mean repeat value x expected customer life (1 / churn)."""
+    spec = t.scenario.customers
+    first = _ratio(t.revenue_new, t.won)
+    if spec.repeat_per_year == 0:
+        return first
+    if spec.churn_per_year == 0:
+        return math.nan
+    repeat_value = (spec.repeat_value or t.scenario.deal_value).mean
+    return first + spec.repeat_per_year * repeat_value / spec.churn_per_year
+
+
+def monthly_revenue(t: Tally) -> list[float]:
+    """Revenue of each whole month inside the measured window."""
+    days_per_month = 365 / 12
+    first = math.ceil(t.warmup / MONTH_HOURS)
+    last = int(t.horizon // MONTH_HOURS)
+    daily = t.daily_revenue
+    out = []
+    for m in range(first, last):
+        a, b = m * days_per_month, (m + 1) * days_per_month
+        out.append(_sum_days(daily, a, b))
+    return out
+
+
+def _sum_days(daily: list[float], a: float, b: float) -> float:
+    """Revenue between day `a` and day `b` (fractional days split pro rata)."""
+    total = 0.0
+    day = int(a)
+    while day < b and day < len(daily):
+        lo, hi = max(a, day), min(b, day + 1)
+        total += daily[day] * max(0.0, hi - lo)
+        day += 1
+    return total
+
+
+def monthly_growth(t: Tally) -> float:
+    """Compound month-over-month growth from the first to the last whole month."""
+    months = monthly_revenue(t)
+    if len(months) < 2 or months[0] <= 0 or months[-1] <= 0:
+        return math.nan
+    return float((months[-1] / months[0]) ** (1 / (len(months) - 1)) - 1)
+
+
+def dependency(t: Tally) -> Record:
+    """How much revenue depends on single people, and what departures cost."""
+    credited = np.array([p.revenue_window for p in t.people], dtype=float)
+    total = credited.sum()
+    shares = credited / total if total > 0 else credited
+    dips, recoveries = resignation_dips(t)
+    return {
+        "top_person_revenue_share": float(shares.max()) if total > 0 else math.nan,
+        "revenue_herfindahl": float((shares**2).sum()) if total > 0 else math.nan,
+        "revenue_lost_with_owner": t.revenue_lost_with_owner,
+        "resignation_revenue_dip": float(np.mean(dips)) if dips else math.nan,
+        "resignation_recovery_days": float(np.mean(recoveries)) if recoveries else math.nan,
+    }
+
+
+def resignation_dips(t: Tally) -> tuple[list[float], list[float]]:
+    """For each departure with 90 days of data on both sides: the revenue dip and recovery days.
+
+    Dip = 1 - revenue(90 days after) / revenue(90 days before). Recovery = days from the
+    departure until the trailing 28-day revenue is back to 28/90 of the 90 days before (NaN if
+    not within the horizon; such departures count in the dip, not in the recovery mean).
+    """
+    daily = np.asarray(t.daily_revenue)
+    first_day, last_day = t.warmup / 24, t.horizon / 24
+    dips, recoveries = [], []
+    for leave in t.leavers:
+        day = int(leave // 24)
+        if day - DIP_DAYS < first_day or day + DIP_DAYS > last_day:
+            continue
+        before = daily[day - DIP_DAYS : day].sum()
+        if before <= 0:
+            continue
+        after = daily[day : day + DIP_DAYS].sum()
+        dips.append(1 - after / before)
+        target = before * 28 / DIP_DAYS
+        trailing = np.convolve(daily[day : int(last_day)], np.ones(28), mode="valid")
+        hit = np.nonzero(trailing >= target)[0]
+        if hit.size:
+            recoveries.append(float(hit[0] + 28))
+    return dips, recoveries
