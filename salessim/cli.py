@@ -165,10 +165,17 @@ def schema() -> None:
 
 
 def _run_one(
-    scenario: Scenario, source: Path, n: int, seed: int | None, workers: int | None, quiet: bool
+    scenario: Scenario,
+    source: Path,
+    n: int,
+    seed: int | None,
+    workers: int | None,
+    quiet: bool,
+    leads: bool = False,
 ) -> RunResult:
     with progress_bar(n, quiet, scenario.name) as bar:
-        return experiment.run(scenario, n, seed, workers or os.cpu_count() or 1, bar, str(source))
+        cores = workers or os.cpu_count() or 1
+        return experiment.run(scenario, n, seed, cores, bar, str(source), leads)
 
 
 @app.command("run")
@@ -180,6 +187,9 @@ def run_cmd(
     workers: WorkersOpt = None,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
+    leads: Annotated[
+        bool, typer.Option("--leads", help="Also write leads.parquet: one row per lead (CRM-like).")
+    ] = False,
 ) -> None:
     """Run replications of one scenario and write results/<name>/.
 
@@ -188,7 +198,7 @@ def run_cmd(
     scenario = guarded(lambda: loader.load(file))
     folder = out or default_out(scenario.name)
     guarded(lambda: results.prepare_folder(folder, force))
-    result = _run_one(scenario, file, replications, seed, workers, quiet)
+    result = _run_one(scenario, file, replications, seed, workers, quiet, leads)
     guarded(lambda: results.write_run(result, folder, force=True))
     if not quiet:
         print_table([result])

@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from salessim.engine import simulate
-from salessim.metrics import Record, people_rows, record
+from salessim.metrics import Record, people_rows, record, timeseries_rows
 from salessim.scenario import Scenario
 from salessim.streams import Streams, fresh_seed
 
@@ -39,6 +39,8 @@ class RunResult:
     workers: int = 1
     source: str | None = None
     people: pd.DataFrame = field(default_factory=pd.DataFrame)
+    timeseries: pd.DataFrame = field(default_factory=pd.DataFrame)
+    leads: pd.DataFrame = field(default_factory=pd.DataFrame)
     summary: pd.DataFrame = field(init=False)
 
     def __post_init__(self) -> None:
@@ -48,29 +50,51 @@ class RunResult:
 Rows = list[dict[str, Any]]
 
 
-def replicate(scenario: Scenario, seed: int, replication: int) -> tuple[Record, Rows]:
-    """Simulate one replication: its flat record and its per-person rows."""
-    tally = simulate(scenario, Streams(seed, replication))
+@dataclass
+class Replication:
+    """Everything one replication returns: small, flat, and cheap to send between processes."""
+
+    record: Record
+    people: Rows
+    timeseries: Rows
+    leads: Rows
+
+
+def replicate(scenario: Scenario, seed: int, replication: int, leads: bool = False) -> Replication:
+    """Simulate one replication: its record, per-person rows, time series and (optionally) the
+    per-lead log."""
+    log: Rows | None = [] if leads else None
+    tally = simulate(scenario, Streams(seed, replication), lead_log=log)
     rec = record(tally)
     rec["replication"] = float(replication)
-    rows = people_rows(tally)
-    for row in rows:
-        row["replication"] = replication
-    return rec, rows
+    out = Replication(rec, people_rows(tally), timeseries_rows(tally), log or [])
+    for rows in (out.people, out.timeseries, out.leads):
+        for row in rows:
+            row["replication"] = replication
+    return out
 
 
 def run_replication(scenario: Scenario, seed: int, replication: int) -> Record:
     """Simulate one replication and return its flat record."""
-    return replicate(scenario, seed, replication)[0]
+    return replicate(scenario, seed, replication).record
 
 
-def _run_chunk(scenario: Scenario, seed: int, reps: Sequence[int]) -> list[tuple[Record, Rows]]:
-    return [replicate(scenario, seed, r) for r in reps]
+def _run_chunk(
+    scenario: Scenario, seed: int, reps: Sequence[int], leads: bool
+) -> list[Replication]:
+    return [replicate(scenario, seed, r, leads) for r in reps]
 
 
 def _chunks(reps: Sequence[int], size: int) -> Iterator[list[int]]:
     for i in range(0, len(reps), size):
         yield list(reps[i : i + size])
+
+
+def _frame(rows: Rows) -> pd.DataFrame:
+    frame = pd.DataFrame.from_records(rows)
+    if not frame.empty:
+        frame.insert(0, "replication", frame.pop("replication").astype("int64"))
+    return frame
 
 
 def run(
@@ -80,39 +104,59 @@ def run(
     workers: int = 1,
     progress: Progress | None = None,
     source: str | None = None,
+    leads: bool = False,
 ) -> RunResult:
-    """Run `replications` independent replications of `scenario` and summarise them."""
+    """Run `replications` independent replications of `scenario` and summarise them.
+
+    With `leads`, also keep the per-lead log of every replication (memory grows with it).
+    """
     if replications < 1:
         raise ValueError(f"replications must be >= 1, got {replications}")
     seed = fresh_seed() if seed is None else seed
     started = time.perf_counter()
     reps = list(range(replications))
-    records: list[Record] = []
-    rows: Rows = []
+    parts: dict[str, Rows] = {"record": [], "people": [], "timeseries": [], "leads": []}
 
-    def collect(chunk: list[tuple[Record, Rows]]) -> None:
-        for rec, people in chunk:
-            records.append(rec)
-            rows.extend(people)
+    def collect(chunk: list[Replication]) -> None:
+        for one in chunk:
+            parts["record"].append(one.record)
+            parts["people"].extend(one.people)
+            parts["timeseries"].extend(one.timeseries)
+            parts["leads"].extend(one.leads)
         if progress:
             progress(len(chunk))
 
     if workers <= 1 or replications == 1:
         for r in reps:
-            collect([replicate(scenario, seed, r)])
+            collect([replicate(scenario, seed, r, leads)])
     else:
         size = max(1, min(25, math.ceil(replications / (workers * 4))))
         with ProcessPoolExecutor(max_workers=workers, max_tasks_per_child=200) as pool:
-            futures = [pool.submit(_run_chunk, scenario, seed, c) for c in _chunks(reps, size)]
+            futures = [
+                pool.submit(_run_chunk, scenario, seed, c, leads) for c in _chunks(reps, size)
+            ]
             for fut in futures:
                 collect(fut.result())
-    frame = pd.DataFrame.from_records(records)
-    frame.insert(0, "replication", frame.pop("replication").astype("int64"))
-    people = pd.DataFrame.from_records(rows)
-    if not people.empty:
-        people.insert(0, "replication", people.pop("replication").astype("int64"))
     wall = time.perf_counter() - started
-    return RunResult(scenario, seed, frame, wall, workers, source, people)
+    result = RunResult(
+        scenario, seed, _frame(parts["record"]), wall, workers, source, _frame(parts["people"])
+    )
+    result.timeseries = _frame(parts["timeseries"])
+    result.leads = _frame(parts["leads"])
+    return result
+
+
+def timeseries_bands(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per period: mean and p10/p50/p90 over replications of each time-series column."""
+    if frame.empty:
+        return frame
+    keys = ["period", "index", "start_day"]
+    value_cols = [c for c in frame.columns if c not in (*keys, "replication")]
+    grouped = frame.groupby(keys, sort=True)[value_cols]
+    out = grouped.mean().add_suffix("_mean")
+    for q in (0.1, 0.5, 0.9):
+        out = out.join(grouped.quantile(q).add_suffix(f"_p{round(q * 100)}"))
+    return out.reset_index()
 
 
 def summarize(frame: pd.DataFrame) -> pd.DataFrame:

@@ -102,11 +102,11 @@ def monthly_revenue(t: Tally) -> list[float]:
     out = []
     for m in range(first, last):
         a, b = m * days_per_month, (m + 1) * days_per_month
-        out.append(_sum_days(daily, a, b))
+        out.append(sum_days(daily, a, b))
     return out
 
 
-def _sum_days(daily: list[float], a: float, b: float) -> float:
+def sum_days(daily: list[float], a: float, b: float) -> float:
     """Revenue between day `a` and day `b` (fractional days split pro rata)."""
     total = 0.0
     day = int(a)

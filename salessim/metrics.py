@@ -122,3 +122,29 @@ def record(tally: Tally) -> Record:
 def people_rows(tally: Tally) -> list[dict[str, Any]]:
     """One row per person who held a seat during the replication."""
     return [person_row(p, tally) for p in tally.people]
+
+
+def timeseries_rows(t: Tally) -> list[dict[str, Any]]:
+    """Per week and per month of the measured window: leads, deals and revenue.
+
+    Leads count the cohort by arrival day, deals the cohort's wins by day won, revenue all
+    revenue (first deals and repeat purchases) by day.
+    """
+    rows: list[dict[str, Any]] = []
+    first_day, last_day = t.warmup / 24, t.horizon / 24
+    for kind, length in (("week", 7.0), ("month", 365 / 12)):
+        index = math.ceil(first_day / length)
+        while (index + 1) * length <= last_day + 1e-9:
+            a, b = index * length, (index + 1) * length
+            rows.append(
+                {
+                    "period": kind,
+                    "index": index,
+                    "start_day": a,
+                    "leads": kpis.sum_days(t.daily_leads, a, b),
+                    "deals": kpis.sum_days(t.daily_deals, a, b),
+                    "revenue": kpis.sum_days(t.daily_revenue, a, b),
+                }
+            )
+            index += 1
+    return rows

@@ -24,7 +24,7 @@ import simpy
 
 import salessim
 from salessim.errors import ResultsError
-from salessim.experiment import RunResult
+from salessim.experiment import RunResult, timeseries_bands
 
 RUN_FILES = (
     "manifest.json",
@@ -32,6 +32,8 @@ RUN_FILES = (
     "summary.csv",
     "replications.parquet",
     "people.parquet",
+    "timeseries.parquet",
+    "timeseries_summary.csv",
 )
 
 
@@ -117,6 +119,10 @@ def write_run(result: RunResult, out: Path, force: bool = False) -> Path:
     prepare_folder(out, force)
     write_parquet(out / "replications.parquet", result.replications)
     write_parquet(out / "people.parquet", result.people)
+    write_parquet(out / "timeseries.parquet", result.timeseries)
+    write_csv(out / "timeseries_summary.csv", timeseries_bands(result.timeseries))
+    if not result.leads.empty:
+        write_parquet(out / "leads.parquet", result.leads)
     write_csv(out / "summary.csv", result.summary)
     write_text(out / "scenario.json", result.scenario.model_dump_json(indent=2, by_alias=True))
     write_text(out / "manifest.json", json.dumps(manifest(result), indent=2))

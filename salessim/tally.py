@@ -57,7 +57,10 @@ class Tally:
         self.customers: dict[str, float] = {}
         self.customers_lost_with_owner = 0
         self.revenue_lost_with_owner = 0.0
-        self.daily_revenue = [0.0] * (math.ceil(self.horizon / 24) + 1)
+        days = math.ceil(self.horizon / 24) + 1
+        self.daily_revenue = [0.0] * days
+        self.daily_leads = [0.0] * days
+        self.daily_deals = [0.0] * days
         self.leavers: list[float] = []
         self.scenario = scenario
 
@@ -66,6 +69,7 @@ class Tally:
             self.arrived += 1
             self.arrived_by_source[lead.source] += 1
             self.weekly_leads[int(lead.arrived // WEEK)] += 1
+            self.daily_leads[int(lead.arrived // 24)] += 1
             if lead.source >= self.inbound_sources:
                 self.weekly_outbound[int(lead.arrived // WEEK)] += 1
 
@@ -91,6 +95,7 @@ class Tally:
             self.weekly_deals[week] += 1
             self.weekly_revenue[week] += lead.value
             self.daily_revenue[int(t // 24)] += lead.value
+            self.daily_deals[int(t // 24)] += 1
         else:
             self.lost[outcome] += 1
 

@@ -43,3 +43,32 @@ def test_run_folder_has_manifest_and_refuses_overwrite(tiny: Scenario, tmp_path:
         results.write_run(experiment.run(tiny, 2, seed=9), out)
     results.write_run(experiment.run(tiny, 2, seed=9), out, force=True)
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_lead_log_won_rows_sum_to_revenue(tmp_path: Path) -> None:
+    from .conftest import make_scenario
+
+    sc = make_scenario(
+        horizon_days=60,
+        warmup_days=10,
+        customers={"repeat_per_year": 6, "repeat_value": 300},
+        deal_value={"dist": "lognormal", "mean": 1000, "sd": 400},
+    )
+    result = experiment.run(sc, 3, seed=2, leads=True)
+    out = results.write_run(result, tmp_path / "run")
+    log = pd.read_parquet(out / "leads.parquet")
+    reps = pd.read_parquet(out / "replications.parquet").set_index("replication")
+    won = log[log["outcome"] == "won"].groupby("replication")["value"].sum()
+    for rep, revenue in reps["revenue"].items():
+        assert won[rep] == pytest.approx(revenue, rel=1e-12)
+    assert (log[log["kind"] == "new"].groupby("replication").size() == reps["leads_arrived"]).all()
+
+
+def test_timeseries_bands_cover_the_window(tiny: Scenario, tmp_path: Path) -> None:
+    out = results.write_run(experiment.run(tiny, 4, seed=1), tmp_path / "run")
+    series = pd.read_parquet(out / "timeseries.parquet")
+    weeks = series[series["period"] == "week"]
+    assert set(weeks["replication"]) == {0, 1, 2, 3}
+    assert len(weeks) == 4 * 4  # 28 days = 4 whole weeks per replication
+    bands = pd.read_csv(out / "timeseries_summary.csv")
+    assert (bands["revenue_p10"] <= bands["revenue_p90"]).all()

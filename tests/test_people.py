@@ -64,7 +64,7 @@ def test_worked_hours_never_exceed_available_hours() -> None:
         stages={"meeting": {"work_hours": {"dist": "exponential", "mean": 4}}},
     )
     for rep in range(5):
-        _, rows = replicate(sc, 3, rep)
+        rows = replicate(sc, 3, rep).people
         for row in rows:
             assert row["hours_worked"] <= row["hours_available"] + 1e-6
 
