@@ -41,7 +41,7 @@ class Lead:
     """One prospect's journey (or one repeat purchase); `outcome` stays None while open."""
 
     __slots__ = ("id", "source", "arrived", "value", "deadline", "u", "counted", "contacted",
-                 "outcome", "tries", "repeat", "customer", "by", "queued", "path")  # fmt: skip
+                 "outcome", "tries", "repeat", "customer", "by", "queued", "path", "team")  # fmt: skip
 
     def __init__(self, lid: int, source: int, arrived: float, value: float, deadline: float,
                  u: list[float], counted: bool) -> None:  # fmt: skip
@@ -60,6 +60,7 @@ class Lead:
         self.by: PersonRt | None = None
         self.queued = arrived
         self.path: list[str] | None = None
+        self.team: list[PersonRt] = []
 
 
 class StageRt:
@@ -246,6 +247,7 @@ class Simulation:
             lead = self._new_lead(st.source, now, value, INF, u)
             lead.contacted = now
             lead.by = person
+            lead.team.append(person)
             self.tally.contact(lead, now, outbound=True)
             self._advance(lead, st, person)
 
@@ -275,7 +277,8 @@ class Simulation:
             self.lead_log.append(self._log_row(None, "won", now, owner, value))
 
     def _credit(self, person: PersonRt, value: float, now: float) -> None:
-        """Revenue credited to a person (closed or owned), for commissions, bonuses and risk."""
+        """Revenue attributed to a person, for commissions, bonuses and dependency risk: an equal
+        share of each won deal to everyone who worked on it, repeat purchases to the owner."""
         if now < self.warmup:
             return
         role = self.scenario.roles[person.role]
@@ -498,6 +501,8 @@ class Simulation:
             person.last_stage = st.index
         if lead is not None:
             self._start(lead, person, now)
+            if person not in lead.team:
+                lead.team.append(person)
         end = person.cal.finish(now, hours)
         self._account(person, st, now, end, hours)
         if self.trace is not None:
@@ -569,7 +574,9 @@ class Simulation:
         if not lead.repeat:
             person.deals += 1
             person.revenue += lead.value
-            self._credit(person, lead.value, now)
+            team = lead.team or [person]
+            for member in team:
+                self._credit(member, lead.value / len(team), now)
             source = lead.by
             if source is not None and now >= self.warmup:
                 share = self.scenario.roles[source.role].sourcing_commission

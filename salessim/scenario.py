@@ -221,8 +221,8 @@ class Role(Model):
     )
     commission: Probability = Field(
         default=0.0,
-        description="Share of the revenue credited to a person (deals they close, "
-        "repeat purchases of customers they own) paid to them.",
+        description="Share of the revenue attributed to a person (an equal share of each deal "
+        "they worked on, repeat purchases of customers they own) paid to them.",
     )
     sourcing_commission: Probability = Field(
         default=0.0,

@@ -152,6 +152,7 @@ def person_row(p: PersonRt, tally: Tally) -> dict[str, Any]:
         "deals": p.deals,
         "revenue_closed": p.revenue,
         "revenue_repeat_owned": p.revenue_repeat,
+        "revenue_attributed": p.revenue_window,
         "customers_lost_with_them": p.customers_lost,
         "hours_worked": p.busy_hours,
         "hours_available": p.available_hours,
