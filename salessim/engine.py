@@ -41,7 +41,8 @@ class Lead:
     """One prospect's journey (or one repeat purchase); `outcome` stays None while open."""
 
     __slots__ = ("id", "source", "arrived", "value", "deadline", "u", "counted", "contacted",
-                 "outcome", "tries", "repeat", "customer", "by", "queued", "path", "team")  # fmt: skip
+                 "outcome", "tries", "repeat", "customer", "by", "queued", "path",
+                 "team")  # fmt: skip
 
     def __init__(self, lid: int, source: int, arrived: float, value: float, deadline: float,
                  u: list[float], counted: bool) -> None:  # fmt: skip
@@ -161,6 +162,10 @@ class Simulation:
         priority = self.scenario.role_stages(person.role)
         person.stages = [self.stages[self.stage_index[s]] for s in priority]
         person.personal = {st.index: deque() for st in person.stages if not st.prospecting}
+        role = self.scenario.roles[person.role]
+        person.shares = bool(role.max_share)
+        person.limited = person.shares or role.time_share < 1
+        person.overhead = role.switch_overhead_hours
         for st in person.stages:
             st.workers.append(person)
         self.role_people[person.role].append(person)
@@ -284,6 +289,7 @@ class Simulation:
         role = self.scenario.roles[person.role]
         person.revenue_window += value
         person.commission += value * role.commission
+        self.tally.daily_commission[int(now // 24)] += value * role.commission
         month = int(now // MONTH_HOURS)
         person.monthly[month] = person.monthly.get(month, 0.0) + value
 
@@ -449,7 +455,7 @@ class Simulation:
         return share is None or person.stage_week.get(st.index, 0.0) < share * person.week_cap
 
     def _pick(self, person: PersonRt, now: float) -> tuple[Lead | None, StageRt | None]:
-        shares = self.scenario.roles[person.role].max_share
+        shares = person.shares
         for st in person.stages:
             if shares and not self._week_open(person, st, now):
                 continue
@@ -497,7 +503,7 @@ class Simulation:
         hours = base / f
         if person.last_stage != st.index:
             if person.last_stage >= 0:
-                hours += self.scenario.roles[person.role].switch_overhead_hours
+                hours += person.overhead
             person.last_stage = st.index
         if lead is not None:
             self._start(lead, person, now)
@@ -532,8 +538,9 @@ class Simulation:
 
     def _account(self, person: PersonRt, st: StageRt, start: float, end: float,
                  hours: float) -> None:  # fmt: skip
-        person.week_hours += hours
-        person.stage_week[st.index] = person.stage_week.get(st.index, 0.0) + hours
+        if person.limited:
+            person.week_hours += hours
+            person.stage_week[st.index] = person.stage_week.get(st.index, 0.0) + hours
         lo, hi = max(start, self.warmup), min(end, self.horizon, person.leaves)
         if hi > lo:
             cal = person.cal
@@ -581,6 +588,7 @@ class Simulation:
             if source is not None and now >= self.warmup:
                 share = self.scenario.roles[source.role].sourcing_commission
                 source.commission += lead.value * share
+                self.tally.daily_commission[int(now // 24)] += lead.value * share
             self.customers.won(person, lead.value)
         self._end(lead, "won", now, person)
 

@@ -165,3 +165,28 @@ def resignation_dips(t: Tally) -> tuple[list[float], list[float]]:
         if hit.size:
             recoveries.append(float(hit[0] + 28))
     return dips, recoveries
+
+
+def period_costs(t: Tally, a: float, b: float) -> Record:
+    """Costs and profit of days [a, b): salaries pro rata of employment, commissions, marketing
+    and hiring by the day they arise, overhead pro rata. Bonuses are left out (they are decided
+    per calendar month of each person; see `costs`)."""
+    sc = t.scenario
+    lo, hi = a * 24, b * 24
+    salaries = (
+        sum(
+            sc.roles[p.role].salary_month * max(0.0, min(p.leaves, hi) - max(p.hired, lo))
+            for p in t.people
+        )
+        / MONTH_HOURS
+    )
+    rec = {
+        "cost_salaries": salaries,
+        "cost_commissions": sum_days(t.daily_commission, a, b),
+        "cost_marketing": sum_days(t.daily_marketing, a, b),
+        "cost_hiring": sum_days(t.daily_hiring, a, b),
+        "cost_overhead": sc.overhead_month * (hi - lo) / MONTH_HOURS,
+    }
+    rec["cost_total"] = sum(rec.values())
+    rec["profit"] = sum_days(t.daily_revenue, a, b) * sc.gross_margin - rec["cost_total"]
+    return rec

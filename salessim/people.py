@@ -39,7 +39,7 @@ class PersonRt:
         "week_hours", "week_cap", "stage_week", "busy_hours", "available_hours",
         "hours_by_stage", "attempts", "successes", "deals", "revenue", "revenue_repeat",
         "customers", "customers_lost", "wf", "revenue_window", "commission", "monthly",
-        "pending", "last_booked",
+        "pending", "last_booked", "shares", "limited", "overhead",
     )  # fmt: skip
 
     def __init__(self, name: str, role: str, seat: int, hired: float, wf: Workforce) -> None:
@@ -85,6 +85,9 @@ class PersonRt:
         self.monthly: dict[int, float] = {}
         self.pending = 0
         self.last_booked = -1.0
+        self.shares = False
+        self.limited = False
+        self.overhead = 0.0
 
     def employed(self, t: float) -> bool:
         return self.hired <= t < self.leaves and not self.gone
@@ -100,8 +103,10 @@ class PersonRt:
 
     def productivity(self, t: float) -> float:
         """Ramp-up factor in (0, 1] times notice effort: divides work time, multiplies success."""
-        f = 1.0
         ramp = self.ramp
+        if ramp is None and t < self.notice_at:
+            return 1.0
+        f = 1.0
         if ramp is not None and ramp.days > 0:
             x = min(max((t - self.hired) / (ramp.days * 24), 0.0), 1.0)
             if ramp.shape == "s_curve":
@@ -243,6 +248,7 @@ class Staffing:
             if hired >= sim.warmup:
                 self.hires += 1
                 self.hiring_cost += wf.resignation.hiring_cost
+                sim.tally.daily_hiring[int(hired // 24)] += wf.resignation.hiring_cost
         self._draw_tenure(person, skill.vacations if skill else [])
         self.people.append(person)
         sim.add_person(person)

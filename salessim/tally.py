@@ -61,6 +61,10 @@ class Tally:
         self.daily_revenue = [0.0] * days
         self.daily_leads = [0.0] * days
         self.daily_deals = [0.0] * days
+        self.daily_marketing = [0.0] * days
+        self.daily_commission = [0.0] * days
+        self.daily_hiring = [0.0] * days
+        self.cost_per_lead = [src.cost_per_lead for src in scenario.leads]
         self.leavers: list[float] = []
         self.scenario = scenario
 
@@ -70,6 +74,8 @@ class Tally:
             self.arrived_by_source[lead.source] += 1
             self.weekly_leads[int(lead.arrived // WEEK)] += 1
             self.daily_leads[int(lead.arrived // 24)] += 1
+            if lead.source < self.inbound_sources:
+                self.daily_marketing[int(lead.arrived // 24)] += self.cost_per_lead[lead.source]
             if lead.source >= self.inbound_sources:
                 self.weekly_outbound[int(lead.arrived // WEEK)] += 1
 

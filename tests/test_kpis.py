@@ -112,3 +112,16 @@ def test_queue_length_is_littles_law_of_the_waits() -> None:
     )
     rec = run_replication(sc, 1, 0)
     assert rec["stage.qualify.queue_mean"] > 1  # 20 hours of work a day for 24 hours: it queues
+
+
+def test_monthly_costs_add_up_to_the_year() -> None:
+    from salessim.experiment import replicate
+
+    roles = {"closer": {"headcount": 1, "sourcing_commission": 0.02}}
+    one = replicate(certain_sale(horizon_days=365, roles=roles), 1, 0)
+    months = [row for row in one.timeseries if row["period"] == "month"]
+    assert len(months) == 12
+    for cost in ("cost_salaries", "cost_commissions", "cost_marketing", "cost_overhead"):
+        assert sum(row[cost] for row in months) == pytest.approx(one.record[cost])
+    assert sum(row["revenue"] for row in months) == pytest.approx(one.record["revenue"])
+    assert sum(row["profit"] for row in months) == pytest.approx(one.record["profit"])
