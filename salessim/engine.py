@@ -70,7 +70,8 @@ class StageRt:
     __slots__ = ("name", "index", "queue", "idle", "success", "next", "work", "delay",
                  "no_show", "attempts", "retry_delay", "retry_rng", "prospecting",
                  "leads_per_hour", "prospect_rng", "source", "entered", "worked", "succeeded",
-                 "no_shows", "workers", "wait_hours", "waits")  # fmt: skip
+                 "no_shows", "workers", "wait_hours", "waits", "daily_entered",
+                 "daily_succeeded")  # fmt: skip
 
     def __init__(self, name: str, index: int) -> None:
         self.name = name
@@ -96,6 +97,8 @@ class StageRt:
         self.workers: list[PersonRt] = []
         self.wait_hours = 0.0
         self.waits = 0
+        self.daily_entered: list[float] = []
+        self.daily_succeeded: list[float] = []
 
 
 class Simulation:
@@ -303,6 +306,7 @@ class Simulation:
         else:
             if lead.counted:
                 st.entered += 1
+                st.daily_entered[int(self.env.now // 24)] += 1
             delay_hours = st.delay() * 24 if st.delay is not None else 0.0
             target = self._book(st, by) if st.delay is not None else None
         booked = not retry and st.delay is not None
@@ -547,6 +551,7 @@ class Simulation:
             worked = cal.worked(hi) - cal.worked(lo)
             person.busy_hours += worked
             person.hours_by_stage[st.name] = person.hours_by_stage.get(st.name, 0.0) + worked
+            self.tally.busy(person.role, lo, hi, worked, cal.segments)
 
     def _complete(self, lead: Lead, st: StageRt, person: PersonRt, f: float) -> None:
         counted = lead.counted
@@ -562,6 +567,7 @@ class Simulation:
             person.successes += 1
             if counted:
                 st.succeeded += 1
+                st.daily_succeeded[int(self.env.now // 24)] += 1
             self._advance(lead, st, person)
         elif lead.tries < st.attempts and not lead.repeat:
             lead.tries += 1

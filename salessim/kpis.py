@@ -190,3 +190,31 @@ def period_costs(t: Tally, a: float, b: float) -> Record:
     rec["cost_total"] = sum(rec.values())
     rec["profit"] = sum_days(t.daily_revenue, a, b) * sc.gross_margin - rec["cost_total"]
     return rec
+
+
+def period_kpis(t: Tally, a: float, b: float) -> Record:
+    """Of days [a, b): revenue split, costs, profit, CAC, speed to lead, flow conversion per
+    stage (passed / entered in the period) and utilisation per role."""
+    deals = sum_days(t.daily_deals, a, b)
+    rec = {
+        "revenue_new": sum_days(t.daily_revenue_new, a, b),
+        "revenue_repeat": sum_days(t.daily_revenue_repeat, a, b),
+        **period_costs(t, a, b),
+        "wait_first_contact_hours_mean": _ratio(
+            sum_days(t.daily_wait_hours, a, b), sum_days(t.daily_contacts, a, b)
+        ),
+    }
+    rec["cac"] = _ratio(rec["cost_total"] - rec["cost_overhead"], deals)
+    for st in t.stages:
+        if st.prospecting:
+            continue
+        entered = sum_days(st.daily_entered, a, b)
+        passed = sum_days(st.daily_succeeded, a, b)
+        rec[f"stage.{st.name}.entered"] = entered
+        rec[f"stage.{st.name}.succeeded"] = passed
+        rec[f"stage.{st.name}.conversion"] = _ratio(passed, entered)
+    lo, hi = a * 24, b * 24
+    for role in t.roles:
+        available = sum(p.cal.worked(hi) - p.cal.worked(lo) for p in t.people if p.role == role)
+        rec[f"role.{role}.utilisation"] = _ratio(sum_days(t.daily_busy[role], a, b), available)
+    return rec

@@ -125,10 +125,11 @@ def people_rows(tally: Tally) -> list[dict[str, Any]]:
 
 
 def timeseries_rows(t: Tally) -> list[dict[str, Any]]:
-    """Per week and per month of the measured window: leads, deals, revenue, costs, profit.
+    """Per week and per month of the measured window: leads, deals, revenue, costs, profit,
+    conversion per stage, utilisation per role and speed to lead (see `kpis.period_kpis`).
 
     Leads count the cohort by arrival day, deals the cohort's wins by day won, revenue all
-    revenue (first deals and repeat purchases) by day; costs as in `kpis.period_costs`.
+    revenue (first deals and repeat purchases) by day.
     """
     rows: list[dict[str, Any]] = []
     first_day, last_day = t.warmup / 24, t.horizon / 24
@@ -144,7 +145,7 @@ def timeseries_rows(t: Tally) -> list[dict[str, Any]]:
                     "leads": kpis.sum_days(t.daily_leads, a, b),
                     "deals": kpis.sum_days(t.daily_deals, a, b),
                     "revenue": kpis.sum_days(t.daily_revenue, a, b),
-                    **kpis.period_costs(t, a, b),
+                    **kpis.period_kpis(t, a, b),
                 }
             )
             index += 1

@@ -64,6 +64,14 @@ class Tally:
         self.daily_marketing = [0.0] * days
         self.daily_commission = [0.0] * days
         self.daily_hiring = [0.0] * days
+        self.daily_revenue_new = [0.0] * days
+        self.daily_revenue_repeat = [0.0] * days
+        self.daily_wait_hours = [0.0] * days
+        self.daily_contacts = [0.0] * days
+        self.daily_busy = {role: [0.0] * days for role in scenario.roles}
+        for st in stages:
+            st.daily_entered = [0.0] * days
+            st.daily_succeeded = [0.0] * days
         self.cost_per_lead = [src.cost_per_lead for src in scenario.leads]
         self.leavers: list[float] = []
         self.scenario = scenario
@@ -86,6 +94,8 @@ class Tally:
             if not outbound:
                 self.inbound_contacted += 1
                 self.wait_hours += now - lead.arrived
+                self.daily_wait_hours[int(now // 24)] += now - lead.arrived
+                self.daily_contacts[int(now // 24)] += 1
 
     def ended(self, lead: Lead, outcome: str, t: float) -> None:
         self._lead_hours(lead.arrived, t)
@@ -101,6 +111,7 @@ class Tally:
             self.weekly_deals[week] += 1
             self.weekly_revenue[week] += lead.value
             self.daily_revenue[int(t // 24)] += lead.value
+            self.daily_revenue_new[int(t // 24)] += lead.value
             self.daily_deals[int(t // 24)] += 1
         else:
             self.lost[outcome] += 1
@@ -112,11 +123,25 @@ class Tally:
 
     def repeat_purchase(self, t: float, value: float) -> None:
         self.daily_revenue[int(t // 24)] += value
+        self.daily_revenue_repeat[int(t // 24)] += value
         if t < self.warmup:
             return
         self.repeat_purchases += 1
         self.revenue_repeat += value
         self.weekly_revenue[min(int(t // WEEK), len(self.weekly_revenue) - 1)] += value
+
+    def busy(self, role: str, lo: float, hi: float, worked: float, segments: Any) -> None:
+        """Spread `worked` hours in [lo, hi) over the days they fall on."""
+        arr = self.daily_busy[role]
+        day = int(lo // 24)
+        if hi <= (day + 1) * 24:
+            arr[day] += worked
+            return
+        for a, b in segments(lo, hi):
+            while a < b:
+                end = min(b, (int(a // 24) + 1) * 24)
+                arr[int(a // 24)] += end - a
+                a = end
 
     def _lead_hours(self, a: float, b: float) -> None:
         lo, hi = max(a, self.warmup), min(b, self.horizon)

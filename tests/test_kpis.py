@@ -125,3 +125,30 @@ def test_monthly_costs_add_up_to_the_year() -> None:
         assert sum(row[cost] for row in months) == pytest.approx(one.record[cost])
     assert sum(row["revenue"] for row in months) == pytest.approx(one.record["revenue"])
     assert sum(row["profit"] for row in months) == pytest.approx(one.record["profit"])
+
+
+def test_monthly_flows_add_up_to_the_year() -> None:
+    from salessim.experiment import replicate
+
+    sc = certain_sale(
+        horizon_days=365,
+        calendar={"workdays": ["mon", "tue", "wed", "thu", "fri"], "hours": [9, 17]},
+        stages={"qualify": {"by": "closer", "work_hours": 1.5, "success": 0.5}},
+        customers={"repeat_per_year": 4},
+    )
+    one = replicate(sc, 2, 0)
+    months = [row for row in one.timeseries if row["period"] == "month"]
+    rec = one.record
+    for key in (
+        "stage.qualify.entered",
+        "stage.qualify.succeeded",
+        "revenue_new",
+        "revenue_repeat",
+        "deals",
+    ):
+        total = sum(row[key] for row in months)
+        assert total == pytest.approx(rec["won" if key == "deals" else key])
+    # utilisation per month averages (weighted by working hours) to the year's
+    util = [row["role.closer.utilisation"] for row in months]
+    assert min(util) <= rec["role.closer.utilisation"] <= max(util)
+    assert all(0 <= u <= 1 + 1e-9 for u in util)
