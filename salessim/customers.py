@@ -50,10 +50,22 @@ class CustomerBook:
         self.lost_with_owner = 0
         self.lost_revenue = 0.0
         self.mean_repeat_value = value.mean
+        self.track = (
+            spec.repeat_per_year > 0 or spec.churn_per_year > 0 or (spec.follows_owner_on_exit > 0)
+        )
+        self.plain = self.plain_window = 0
+        self.plain_value = self.plain_months = 0.0
 
     def won(self, closer: PersonRt | None, value: float) -> None:
         """Register a new customer closed by `closer` with a first purchase of `value`."""
         spec, now = self.spec, self.sim.env.now
+        if not self.track:  # nothing can happen to them later: count, do not keep
+            self.plain += 1
+            if now >= self.sim.warmup:
+                self.plain_window += 1
+                self.plain_value += value
+            self.plain_months += max(0.0, self.sim.horizon - max(now, self.sim.warmup))
+            return
         owner = closer
         if spec.owner_role is not None:
             owner = self._least_loaded(spec.owner_role, exclude=None)
@@ -137,9 +149,10 @@ class CustomerBook:
 
     def counts(self, warmup: float, horizon: float) -> dict[str, float]:
         """Active and churned customers, customer-months at risk, and observed lifetime value."""
-        active = churned = 0
-        months_at_risk = 0.0
+        active, churned = self.plain, 0
+        months_at_risk = self.plain_months / MONTH_HOURS
         new_revenue: list[float] = []
+        total, count = self.plain_value, self.plain_window
         for c in self.customers:
             end = min(c.ended_at, horizon)
             months_at_risk += max(0.0, end - max(c.won_at, warmup)) / MONTH_HOURS
@@ -155,7 +168,9 @@ class CustomerBook:
             "active": active,
             "churned": churned,
             "months_at_risk": months_at_risk,
-            "ltv_observed": sum(new_revenue) / len(new_revenue) if new_revenue else math.nan,
+            "ltv_observed": (total + sum(new_revenue)) / (count + len(new_revenue))
+            if count + len(new_revenue)
+            else math.nan,
         }
 
 

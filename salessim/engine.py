@@ -169,6 +169,8 @@ class Simulation:
         person.shares = bool(role.max_share)
         person.limited = person.shares or role.time_share < 1
         person.overhead = role.switch_overhead_hours
+        person.commission_rate = role.commission
+        person.sourcing_rate = role.sourcing_commission
         for st in person.stages:
             st.workers.append(person)
         self.role_people[person.role].append(person)
@@ -289,10 +291,11 @@ class Simulation:
         share of each won deal to everyone who worked on it, repeat purchases to the owner."""
         if now < self.warmup:
             return
-        role = self.scenario.roles[person.role]
+        rate = person.commission_rate
         person.revenue_window += value
-        person.commission += value * role.commission
-        self.tally.daily_commission[int(now // 24)] += value * role.commission
+        if rate:
+            person.commission += value * rate
+            self.tally.daily_commission[int(now // 24)] += value * rate
         month = int(now // MONTH_HOURS)
         person.monthly[month] = person.monthly.get(month, 0.0) + value
 
@@ -592,7 +595,7 @@ class Simulation:
                 self._credit(member, lead.value / len(team), now)
             source = lead.by
             if source is not None and now >= self.warmup:
-                share = self.scenario.roles[source.role].sourcing_commission
+                share = source.sourcing_rate
                 source.commission += lead.value * share
                 self.tally.daily_commission[int(now // 24)] += lead.value * share
             self.customers.won(person, lead.value)

@@ -39,7 +39,8 @@ class PersonRt:
         "week_hours", "week_cap", "stage_week", "busy_hours", "available_hours",
         "hours_by_stage", "attempts", "successes", "deals", "revenue", "revenue_repeat",
         "customers", "customers_lost", "wf", "revenue_window", "commission", "monthly",
-        "pending", "last_booked", "shares", "limited", "overhead",
+        "pending", "last_booked", "shares", "limited", "overhead", "commission_rate",
+        "sourcing_rate",
     )  # fmt: skip
 
     def __init__(self, name: str, role: str, seat: int, hired: float, wf: Workforce) -> None:
@@ -88,6 +89,8 @@ class PersonRt:
         self.shares = False
         self.limited = False
         self.overhead = 0.0
+        self.commission_rate = 0.0
+        self.sourcing_rate = 0.0
 
     def employed(self, t: float) -> bool:
         return self.hired <= t < self.leaves and not self.gone

@@ -106,13 +106,15 @@ class Tally:
         if outcome == "won":
             self.won += 1
             self.revenue_new += lead.value
+            value = lead.value
             self.cycle_hours.append(t - lead.arrived)
             week = min(int(t // WEEK), len(self.weekly_deals) - 1)
             self.weekly_deals[week] += 1
-            self.weekly_revenue[week] += lead.value
-            self.daily_revenue[int(t // 24)] += lead.value
-            self.daily_revenue_new[int(t // 24)] += lead.value
-            self.daily_deals[int(t // 24)] += 1
+            self.weekly_revenue[week] += value
+            day = int(t // 24)
+            self.daily_revenue[day] += value
+            self.daily_revenue_new[day] += value
+            self.daily_deals[day] += 1
         else:
             self.lost[outcome] += 1
 
