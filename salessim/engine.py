@@ -12,17 +12,17 @@ them on time. Nothing here knows about YAML, the CLI or plotting.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections import deque
 from collections.abc import Callable, Generator
 from typing import Any
 
-import numpy as np
 import simpy
 
+from salessim.arrivals import arrival_chunks
 from salessim.calendar import WorkCalendar, resolve
 from salessim.customers import Customer, CustomerBook
+from salessim.funnel import WON, Lead, StageRt
 from salessim.people import PersonRt, Staffing
 from salessim.scenario import MIN_SESSION_HOURS, LeadSource, Scenario
 from salessim.streams import Streams
@@ -30,75 +30,10 @@ from salessim.tally import Tally
 
 INF = math.inf
 CHUNK_DAYS = 64
-WON = -1
 WEEK = 168.0
 MONTH_HOURS = 365 * 24 / 12
 
 TraceRow = tuple[Any, ...]
-
-
-class Lead:
-    """One prospect's journey (or one repeat purchase); `outcome` stays None while open."""
-
-    __slots__ = ("id", "source", "arrived", "value", "deadline", "u", "counted", "contacted",
-                 "outcome", "tries", "repeat", "customer", "by", "queued", "path",
-                 "team")  # fmt: skip
-
-    def __init__(self, lid: int, source: int, arrived: float, value: float, deadline: float,
-                 u: list[float], counted: bool) -> None:  # fmt: skip
-        self.id = lid
-        self.source = source
-        self.arrived = arrived
-        self.value = value
-        self.deadline = deadline
-        self.u = u
-        self.counted = counted
-        self.contacted = -1.0
-        self.outcome: str | None = None
-        self.tries = 0
-        self.repeat = False
-        self.customer: Customer | None = None
-        self.by: PersonRt | None = None
-        self.queued = arrived
-        self.path: list[str] | None = None
-        self.team: list[PersonRt] = []
-
-
-class StageRt:
-    """Runtime state of a stage: its team queue, idle people able to work it, and counters."""
-
-    __slots__ = ("name", "index", "queue", "idle", "success", "next", "work", "delay",
-                 "no_show", "attempts", "retry_delay", "retry_rng", "prospecting",
-                 "leads_per_hour", "prospect_rng", "source", "entered", "worked", "succeeded",
-                 "no_shows", "workers", "wait_hours", "waits", "daily_entered",
-                 "daily_succeeded")  # fmt: skip
-
-    def __init__(self, name: str, index: int) -> None:
-        self.name = name
-        self.index = index
-        self.queue: deque[Lead] = deque()
-        self.idle: dict[PersonRt, None] = {}
-        self.success = 1.0
-        self.next: int = WON
-        self.work: Callable[[], float] = lambda: 0.0
-        self.delay: Callable[[], float] | None = None
-        self.no_show = 0.0
-        self.attempts = 0
-        self.retry_delay: Callable[[], float] = lambda: 0.0
-        self.retry_rng: np.random.Generator | None = None
-        self.prospecting = False
-        self.leads_per_hour = 0.0
-        self.prospect_rng: np.random.Generator | None = None
-        self.source = -1
-        self.entered = 0
-        self.worked = 0
-        self.succeeded = 0
-        self.no_shows = 0
-        self.workers: list[PersonRt] = []
-        self.wait_hours = 0.0
-        self.waits = 0
-        self.daily_entered: list[float] = []
-        self.daily_succeeded: list[float] = []
 
 
 class Simulation:
@@ -182,55 +117,24 @@ class Simulation:
         ev.callbacks.append(lambda _ev: action())
 
     # --- leads ----------------------------------------------------------------------------
-    def _day_rates(self, src: LeadSource, first: int, last: int) -> np.ndarray:
-        start = self.scenario.calendar.start
-        rates = np.empty(last - first)
-        for j in range(last - first):
-            date = start + dt.timedelta(days=first + j)
-            factor = src.weekday_profile[date.weekday()] * src.monthly_profile[date.month - 1]
-            rates[j] = src.per_day * factor
-        return rates
-
-    @staticmethod
-    def _hour_offsets(src: LeadSource, rng: np.random.Generator, n: int) -> np.ndarray:
-        """Hours into the day of `n` arrivals, following the source's hourly profile."""
-        if src.hourly_profile is None:
-            return rng.uniform(0, 24, n)
-        weights = np.asarray(src.hourly_profile, dtype=float)
-        hours = rng.choice(24, size=n, p=weights / weights.sum())
-        return hours + rng.uniform(0, 1, n)
-
     def _source(self, k: int, src: LeadSource) -> Generator[Any, Any, None]:
         env = self.env
-        arrivals = self.streams(f"arrivals.{src.source}")
-        attrs = self.streams(f"leads.{src.source}")
-        value_dist = src.deal_value or self.scenario.deal_value
         entry = self.stages[self.stage_index[src.entry_stage or next(iter(self.scenario.stages))]]
-        n_stages = len(self.stages)
+        chunks = arrival_chunks(
+            src,
+            self.scenario,
+            len(self.stages),
+            self.streams(f"arrivals.{src.source}"),
+            self.streams(f"leads.{src.source}"),
+        )
         left = src.market_size if src.market_size is not None else -1
-        days = int(math.ceil(self.scenario.horizon_days))
-        for first in range(0, days, CHUNK_DAYS):
-            last = min(first + CHUNK_DAYS, days)
-            counts = arrivals.poisson(self._day_rates(src, first, last))
-            total = int(counts.sum())
-            if total == 0:
-                continue
-            times = np.repeat(np.arange(first, last) * 24.0, counts)
-            times += self._hour_offsets(src, arrivals, total)
-            times.sort()
-            values = value_dist.sample(attrs, total).tolist()
-            if src.patience_hours is not None:
-                patience = src.patience_hours.sample(attrs, total).tolist()
-            else:
-                patience = [INF] * total
-            uniforms = attrs.random((total, 2 * n_stages)).tolist()
-            for t, value, pat, u in zip(times.tolist(), values, patience, uniforms, strict=True):
+        for chunk in chunks:
+            for t, value, patience, u in chunk:
                 if t >= self.horizon or left == 0:
                     return
                 left -= 1
                 yield env.timeout(t - env.now)
-                lead = self._new_lead(k, t, value, t + pat, u)
-                self._enter(lead, entry)
+                self._enter(self._new_lead(k, t, value, t + patience, u), entry)
 
     def _new_lead(self, source: int, t: float, value: float, deadline: float,
                   u: list[float]) -> Lead:  # fmt: skip
