@@ -192,7 +192,7 @@ def period_costs(t: Tally, a: float, b: float) -> Record:
     return rec
 
 
-def period_kpis(t: Tally, a: float, b: float) -> Record:
+def period_kpis(t: Tally, a: float, b: float, monthly: bool) -> Record:
     """Of days [a, b): revenue split, costs, profit, CAC, speed to lead, flow conversion per
     stage (passed / entered in the period) and utilisation per role."""
     deals = sum_days(t.daily_deals, a, b)
@@ -205,6 +205,12 @@ def period_kpis(t: Tally, a: float, b: float) -> Record:
         ),
     }
     rec["cac"] = _ratio(rec["cost_total"] - rec["cost_overhead"], deals)
+    rec["lead_to_won"] = _ratio(deals, sum_days(t.daily_leads, a, b))
+    rec["cycle_hours_mean"] = _ratio(sum_days(t.daily_cycle_hours, a, b), deals)
+    if monthly:  # bonuses are decided per month; weeks leave them out
+        rec["cost_bonuses"] = period_bonuses(t, a, b)
+        rec["cost_total"] += rec["cost_bonuses"]
+        rec["profit"] -= rec["cost_bonuses"]
     for st in t.stages:
         if st.prospecting:
             continue
@@ -218,3 +224,17 @@ def period_kpis(t: Tally, a: float, b: float) -> Record:
         available = sum(p.cal.worked(hi) - p.cal.worked(lo) for p in t.people if p.role == role)
         rec[f"role.{role}.utilisation"] = _ratio(sum_days(t.daily_busy[role], a, b), available)
     return rec
+
+
+def period_bonuses(t: Tally, a: float, b: float) -> float:
+    """Bonuses earned in the months that start inside days [a, b), the same rule as `costs`."""
+    total = 0.0
+    first, last = math.ceil(a * 24 / MONTH_HOURS - 1e-9), math.ceil(b * 24 / MONTH_HOURS - 1e-9)
+    for p in t.people:
+        bonus = t.scenario.roles[p.role].bonus
+        if bonus is None:
+            continue
+        for month in range(first, last):
+            if p.monthly.get(month, 0.0) >= bonus.monthly_target:
+                total += bonus.amount
+    return total

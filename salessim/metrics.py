@@ -145,7 +145,7 @@ def timeseries_rows(t: Tally) -> list[dict[str, Any]]:
                     "leads": kpis.sum_days(t.daily_leads, a, b),
                     "deals": kpis.sum_days(t.daily_deals, a, b),
                     "revenue": kpis.sum_days(t.daily_revenue, a, b),
-                    **kpis.period_kpis(t, a, b),
+                    **kpis.period_kpis(t, a, b, monthly=kind == "month"),
                 }
             )
             index += 1

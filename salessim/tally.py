@@ -65,6 +65,7 @@ class Tally:
         self.daily_commission = [0.0] * days
         self.daily_hiring = [0.0] * days
         self.daily_revenue_new = [0.0] * days
+        self.daily_cycle_hours = [0.0] * days
         self.daily_revenue_repeat = [0.0] * days
         self.daily_wait_hours = [0.0] * days
         self.daily_contacts = [0.0] * days
@@ -114,6 +115,7 @@ class Tally:
             day = int(t // 24)
             self.daily_revenue[day] += value
             self.daily_revenue_new[day] += value
+            self.daily_cycle_hours[day] += t - lead.arrived
             self.daily_deals[day] += 1
         else:
             self.lost[outcome] += 1

@@ -117,11 +117,25 @@ def test_queue_length_is_littles_law_of_the_waits() -> None:
 def test_monthly_costs_add_up_to_the_year() -> None:
     from salessim.experiment import replicate
 
-    roles = {"closer": {"headcount": 1, "sourcing_commission": 0.02}}
+    roles = {
+        "closer": {
+            "headcount": 1,
+            "sourcing_commission": 0.02,
+            "bonus": {"monthly_target": 5000, "amount": 100},
+        }
+    }
     one = replicate(certain_sale(horizon_days=365, roles=roles), 1, 0)
     months = [row for row in one.timeseries if row["period"] == "month"]
     assert len(months) == 12
-    for cost in ("cost_salaries", "cost_commissions", "cost_marketing", "cost_overhead"):
+    assert one.record["cost_bonuses"] > 0
+    for cost in (
+        "cost_salaries",
+        "cost_commissions",
+        "cost_marketing",
+        "cost_overhead",
+        "cost_bonuses",
+        "cost_total",
+    ):
         assert sum(row[cost] for row in months) == pytest.approx(one.record[cost])
     assert sum(row["revenue"] for row in months) == pytest.approx(one.record["revenue"])
     assert sum(row["profit"] for row in months) == pytest.approx(one.record["profit"])
