@@ -132,6 +132,18 @@ def print_table(runs: Sequence[RunResult]) -> None:
     console.print(table)
 
 
+VERDICT_METRICS = ("revenue", "profit", "won", "lead_to_won", "top_person_revenue_share")
+
+
+def print_verdicts(diffs: pd.DataFrame) -> None:
+    """Plain sentences for the headline metrics whose paired interval excludes zero."""
+    chosen = diffs[diffs["metric"].isin(VERDICT_METRICS) & (diffs["verdict"] != "")]
+    if chosen.empty:
+        out_console.print("No headline difference is clear at 95% (try more replications).")
+    for text in chosen["verdict"]:
+        out_console.print(f"- {text}", markup=False, highlight=False)
+
+
 def default_out(name: str) -> Path:
     return Path("results") / name
 
@@ -234,8 +246,11 @@ def compare(
         guarded(partial(results.write_run, result, out / result.scenario.name, force=True))
     table = experiment.comparison_table(runs)
     guarded(lambda: results.write_csv(out / "comparison.csv", table))
+    diffs = pd.concat([experiment.paired_differences(runs[0], r) for r in runs[1:]])
+    guarded(lambda: results.write_csv(out / "differences.csv", diffs))
     if not quiet:
         print_table(runs)
+        print_verdicts(diffs)
         out_console.print(f"Results in {out}{os.sep} (seed {seed})", highlight=False)
 
 

@@ -56,6 +56,8 @@ class Simulation:
         self.tally = Tally(scenario, self.stages, self.sources)
         self.role_calendars = self._build_calendars()
         self.role_people: dict[str, list[PersonRt]] = {role: [] for role in scenario.roles}
+        # streams of people are keyed by role position, so renaming a role changes nothing
+        self.role_index = {role: i for i, role in enumerate(scenario.roles)}
         self.customers = CustomerBook(self, scenario.customers)
         self.staffing = Staffing(self)
         self.staffing.start()

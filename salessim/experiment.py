@@ -159,6 +159,14 @@ def timeseries_bands(frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
+def t_half_width(values: np.ndarray) -> float:
+    """Half-width of the 95% Student-t interval of the mean of `values` (NaN below 2 values)."""
+    n = len(values)
+    if n < 2:
+        return math.nan
+    return float(stats.t.ppf(0.975, n - 1) * values.std(ddof=1) / math.sqrt(n))
+
+
 def summarize(frame: pd.DataFrame) -> pd.DataFrame:
     """Per metric: mean, sd, 95% t-interval of the mean, p10/p50/p90 and the non-NaN count."""
     rows = []
@@ -173,7 +181,7 @@ def summarize(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         mean = float(values.mean())
         sd = float(values.std(ddof=1)) if n > 1 else math.nan
-        half = float(stats.t.ppf(0.975, n - 1) * sd / math.sqrt(n)) if n > 1 else math.nan
+        half = t_half_width(values)
         p10, p50, p90 = (float(x) for x in np.percentile(values, [10, 50, 90]))
         rows.append([col, mean, sd, mean - half, mean + half, p10, p50, p90, n])
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
@@ -204,3 +212,67 @@ def comparison_table(results: Sequence[RunResult]) -> pd.DataFrame:
         frame.insert(0, "scenario", res.scenario.name)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)
+
+
+DIFF_COLUMNS = [
+    "scenario", "baseline", "metric", "baseline_mean", "mean", "diff", "diff_low", "diff_high",
+    "relative", "relative_low", "relative_high", "n", "verdict",
+]  # fmt: skip
+
+
+def paired_differences(baseline: RunResult, other: RunResult) -> pd.DataFrame:
+    """Per metric: `other - baseline`, paired by replication (same seeds), with a 95% CI.
+
+    The relative difference divides the difference and its interval by the baseline mean. The
+    verdict is a plain sentence when the interval excludes zero, else empty.
+    """
+    a = baseline.replications.set_index("replication")
+    b = other.replications.set_index("replication")
+    common = a.index.intersection(b.index)
+    rows = []
+    for metric in a.columns.intersection(b.columns):
+        d = (b.loc[common, metric] - a.loc[common, metric]).to_numpy(dtype=float)
+        d = d[~np.isnan(d)]
+        base_mean = _nanmean(a.loc[common, metric].to_numpy(dtype=float))
+        rows.append(
+            _difference_row(
+                baseline,
+                other,
+                metric,
+                d,
+                base_mean,
+                _nanmean(b.loc[common, metric].to_numpy(dtype=float)),
+            )
+        )
+    return pd.DataFrame(rows, columns=DIFF_COLUMNS)
+
+
+def _nanmean(values: np.ndarray) -> float:
+    values = values[~np.isnan(values)]
+    return float(values.mean()) if len(values) else math.nan
+
+
+def _difference_row(baseline: RunResult, other: RunResult, metric: str, d: np.ndarray,
+                    base_mean: float, mean: float) -> list[object]:  # fmt: skip
+    n = len(d)
+    diff = float(d.mean()) if n else math.nan
+    half = t_half_width(d)
+    lo, hi = diff - half, diff + half
+    rel = [x / base_mean if base_mean > 0 else math.nan for x in (diff, lo, hi)]
+    verdict = ""
+    if n > 1 and (lo > 0 or hi < 0):
+        verdict = _verdict(other.scenario.name, baseline.scenario.name, metric, diff, lo, hi, rel)
+    return [other.scenario.name, baseline.scenario.name, metric, base_mean, mean, diff, lo, hi,
+            *rel, n, verdict]  # fmt: skip
+
+
+def _verdict(name: str, base: str, metric: str, diff: float, lo: float, hi: float,
+             rel: list[float]) -> str:  # fmt: skip
+    word = "more" if diff > 0 else "less"
+    if not math.isnan(rel[0]):
+        a, b = sorted((abs(rel[1]), abs(rel[2])))
+        return (
+            f"{name} has {abs(rel[0]):.0%} {word} {metric} than {base} (95% CI {a:.0%} to {b:.0%})"
+        )
+    a, b = sorted((abs(lo), abs(hi)))
+    return f"{name} has {abs(diff):,.3g} {word} {metric} than {base} (95% CI {a:,.3g} to {b:,.3g})"

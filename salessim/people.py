@@ -260,7 +260,9 @@ class Staffing:
 
     def _draw_tenure(self, person: PersonRt, vacations: list[Any]) -> None:
         sim = self.sim
-        rng = sim.streams(f"people.{person.role}[{person.seat}].{person.generation}")
+        rng = sim.streams(
+            f"people.{sim.role_index[person.role]}[{person.seat}].{person.generation}"
+        )
         wf = person.wf
         if person.resignation_rate > 0:
             person.notice_at = person.hired + rng.exponential(YEAR_HOURS / person.resignation_rate)
@@ -324,7 +326,8 @@ class Staffing:
         sim.wake(person)
         wf = person.wf
         if wf.resignation.replace:
-            rng = sim.streams(f"hire.{person.role}[{person.seat}].{person.generation}")
+            role = sim.role_index[person.role]
+            rng = sim.streams(f"hire.{role}[{person.seat}].{person.generation}")
             delay = float(wf.resignation.hire_days.sample(rng, 1)[0]) * 24
             start = sim.env.now + delay
             sim.at(

@@ -81,6 +81,9 @@ def test_compare_uses_same_leads_and_writes_table(tiny_file: Path, tmp_path: Pat
     table = pd.read_csv(out / "comparison.csv")
     arrived = table[table["metric"] == "leads_arrived"].set_index("scenario")["mean"]
     assert arrived["tiny"] == arrived["bigger"]  # common random numbers
+    diffs = pd.read_csv(out / "differences.csv").set_index("metric")
+    assert diffs.loc["leads_arrived", "diff"] == 0
+    assert (diffs["baseline"] == "tiny").all() and (diffs["scenario"] == "bigger").all()
     assert (out / "tiny" / "summary.csv").exists() and (out / "bigger" / "summary.csv").exists()
 
 

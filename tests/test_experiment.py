@@ -72,3 +72,34 @@ def test_timeseries_bands_cover_the_window(tiny: Scenario, tmp_path: Path) -> No
     assert len(weeks) == 4 * 4  # 28 days = 4 whole weeks per replication
     bands = pd.read_csv(out / "timeseries_summary.csv")
     assert (bands["revenue_p10"] <= bands["revenue_p90"]).all()
+
+
+def test_renamed_role_gives_exactly_zero_paired_difference() -> None:
+    from .conftest import make_scenario
+
+    workforce = {"sick_days_per_year": 20, "resignation": {"annual_rate": 1.0}}
+    base = make_scenario(horizon_days=90, workforce=workforce)
+    data = base.model_dump(by_alias=True)
+    data["roles"] = {"closer" if k == "designer" else k: v for k, v in data["roles"].items()}
+    data["stages"]["meeting"]["by"] = "closer"
+    renamed = Scenario.model_validate(data)
+    a = experiment.run(base, 8, seed=4)
+    b = experiment.run(renamed, 8, seed=4)
+    diffs = experiment.paired_differences(a, b).set_index("metric")
+    for metric in ("revenue", "won", "leads_arrived", "cost_total", "profit"):
+        assert diffs.loc[metric, "diff"] == 0
+        assert diffs.loc[metric, "diff_low"] == 0 and diffs.loc[metric, "diff_high"] == 0
+        assert diffs.loc[metric, "verdict"] == ""
+
+
+def test_paired_difference_gives_a_plain_verdict() -> None:
+    from .conftest import make_scenario
+
+    one = make_scenario(horizon_days=60)
+    three = make_scenario(name="three", horizon_days=60, roles={"designer": {"headcount": 3}})
+    diffs = experiment.paired_differences(
+        experiment.run(one, 10, seed=1), experiment.run(three, 10, seed=1)
+    ).set_index("metric")
+    assert diffs.loc["won", "diff_low"] > 0
+    assert diffs.loc["won", "verdict"].startswith("three has")
+    assert "more won than tiny" in diffs.loc["won", "verdict"]
