@@ -17,7 +17,7 @@ from .conftest import make_scenario
 BUSY_WORKFORCE: dict[str, Any] = {
     "sick_days_per_year": 25,
     "vacation_days_per_year": 25,
-    "resignation": {"annual_rate": 2.0, "notice_days": 10, "hire_days": 15},
+    "resignation": {"annual_rate": 3.0, "notice_days": 10, "hire_days": 15},
     "ramp_up": {"days": 20, "start": 0.4},
 }
 
