@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from salessim import experiment, loader, results
+from salessim import experiment, loader, results, whatif
 from salessim.errors import ResultsError, ScenarioError
 from salessim.experiment import Progress as ProgressFn
 from salessim.experiment import RunResult
@@ -252,6 +252,121 @@ def compare(
         print_table(runs)
         print_verdicts(diffs)
         out_console.print(f"Results in {out}{os.sep} (seed {seed})", highlight=False)
+
+
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set", help="key.path=v1,v2,... (repeat for a grid), e.g. roles.designer.headcount=1,2,3"
+    ),
+]
+
+
+@app.command()
+def sweep(
+    file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    sets: SetOpt = None,
+    from_csv: Annotated[
+        Path | None, typer.Option("--from-csv", help="Points: one row each, one column per key.")
+    ] = None,
+    replications: ReplicationsOpt = 100,
+    seed: SeedOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder.")] = None,
+    workers: WorkersOpt = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Run the scenario at every combination of changed settings, with the same seeds.
+
+    Example: salessim sweep scenarios/two_level.yaml --set roles.designer.headcount=2,3,4
+    """
+    if not sets and from_csv is None:
+        fail("Error: give at least one --set key.path=v1,v2,... or --from-csv points.csv")
+    points = guarded(
+        lambda: whatif.points_from_csv(from_csv) if from_csv else whatif.grid(sets or [])
+    )
+    folder = out or Path("results") / f"{file.stem}_sweep"
+    guarded(lambda: results.prepare_folder(folder, force))
+    seed = seed if seed is not None else experiment.fresh_seed()
+
+    def run_point(sc: Scenario) -> RunResult:
+        return _run_one(sc, file, replications, seed, workers, quiet)
+
+    table, runs = guarded(lambda: whatif.sweep(file, points, run_point))
+    for i, res in enumerate(runs):
+        guarded(partial(results.write_run, res, folder / f"point_{i}", force=True))
+    guarded(lambda: results.write_csv(folder / "sweep.csv", table))
+    if not quiet:
+        print_frame(table, [c for c in table.columns if not c.endswith(("p10", "p90"))][:10])
+        out_console.print(f"Results in {folder}{os.sep} (seed {seed})", highlight=False)
+
+
+@app.command()
+def stress(
+    file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    day: Annotated[
+        float | None, typer.Option("--day", help="Day the person goes (default: warm-up + 90).")
+    ] = None,
+    days: Annotated[
+        float | None, typer.Option("--days", help="Absent for this many days instead of leaving.")
+    ] = None,
+    replications: ReplicationsOpt = 100,
+    seed: SeedOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder.")] = None,
+    workers: WorkersOpt = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Key-person test: remove each person in turn and rank them by revenue lost.
+
+    Example: salessim stress scenarios/super_seller.yaml -n 200
+    """
+    scenario = guarded(lambda: loader.load(file))
+    when = day if day is not None else min(scenario.warmup_days + 90, scenario.horizon_days / 2)
+    folder = out or Path("results") / f"{scenario.name}_stress"
+    guarded(lambda: results.prepare_folder(folder, force))
+    seed = seed if seed is not None else experiment.fresh_seed()
+
+    def run_variant(sc: Scenario) -> RunResult:
+        return _run_one(sc, file, replications, seed, workers, quiet)
+
+    table, baseline, _ = whatif.stress(scenario, run_variant, when, days)
+    guarded(partial(results.write_run, baseline, folder / "baseline", force=True))
+    guarded(lambda: results.write_csv(folder / "stress.csv", table))
+    if not quiet:
+        out_console.print(
+            f"Each person {'absent ' + str(days) + ' days' if days else 'leaves'} "
+            f"on day {when:g}; revenue lost against the unchanged scenario:"
+        )
+        print_frame(
+            table,
+            [
+                "person",
+                "revenue_lost",
+                "revenue_lost_low",
+                "revenue_lost_high",
+                "revenue_lost_share",
+                "customers_lost_with_owner",
+                "recovery_days",
+            ],
+        )
+        out_console.print(f"Results in {folder}{os.sep} (seed {seed})", highlight=False)
+
+
+def print_frame(frame: pd.DataFrame, columns: list[str]) -> None:
+    table = Table()
+    for col in columns:
+        table.add_column(col, justify="left" if frame[col].dtype == object else "right")
+    for _, row in frame.iterrows():
+        table.add_row(*(_fmt(row[c], "share" in c or "lead_to_won" in c) for c in columns))
+    console = out_console if out_console.is_terminal else Console(width=40 + 16 * len(columns))
+    console.print(table)
+
+
+def _fmt(value: object, percent: bool) -> str:
+    if isinstance(value, float):
+        return "-" if pd.isna(value) else (f"{value:.1%}" if percent else f"{value:,.1f}")
+    return str(value)
 
 
 def main() -> None:  # pragma: no cover - console entry point

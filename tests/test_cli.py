@@ -93,8 +93,52 @@ def test_schema_is_json() -> None:
     assert "stages" in json.loads(result.output)["properties"]
 
 
-@pytest.mark.parametrize("command", ["validate", "schema", "run", "compare"])
+@pytest.mark.parametrize("command", ["validate", "schema", "run", "compare", "sweep", "stress"])
 def test_every_command_has_help_with_an_example(command: str) -> None:
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0
     assert "Example:" in result.output
+
+
+def test_sweep_and_stress_write_their_tables(tiny_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sweep"
+    args = [
+        "sweep",
+        str(tiny_file),
+        "--set",
+        "roles.designer.headcount=1,2",
+        "-n",
+        "3",
+        "--seed",
+        "1",
+        "--out",
+        str(out),
+        "-w",
+        "1",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "sweep.csv")
+    assert list(table["roles.designer.headcount"]) == [1, 2]
+    bad = runner.invoke(app, [*args[:3], "roles.designer.headcont=1", "--out", str(tmp_path / "x")])
+    assert bad.exit_code == 2 and "headcont" in bad.stderr
+    out = tmp_path / "stress"
+    result = runner.invoke(
+        app,
+        [
+            "stress",
+            str(tiny_file),
+            "-n",
+            "3",
+            "--seed",
+            "1",
+            "--out",
+            str(out),
+            "-w",
+            "1",
+            "--day",
+            "5",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(out / "stress.csv")) == 3  # lead_manager[0..1], designer[0]

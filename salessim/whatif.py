@@ -1,0 +1,140 @@
+"""What-if experiments built on `experiment.run`: sweeps over settings and key-person stress.
+
+A sweep is "the same run with these keys changed": each point is the scenario file loaded with
+dotted-path overrides (validated like the file itself), run with the same replication seeds.
+A stress test removes one person at a time (a `leave` or `absent` event on a given day) and
+compares each variant with the unchanged scenario, paired by replication.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from salessim import experiment, loader
+from salessim.errors import Problem, ScenarioError
+from salessim.experiment import RunResult
+from salessim.overrides import OVERRIDE_FILE
+from salessim.scenario import Scenario
+from salessim.workforce import Event
+from salessim.yamlfile import read_value
+
+SWEEP_METRICS = ("revenue", "profit", "won", "lead_to_won", "leads_contacted", "lost_cold",
+                 "wait_first_contact_hours_mean", "top_person_revenue_share")  # fmt: skip
+RunFn = Callable[[Scenario], RunResult]
+
+
+def split_values(text: str) -> tuple[str, list[Any]]:
+    """`key=v1,v2,...` -> (key, [values]); commas inside [] or {} do not split."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ScenarioError(
+            [Problem(key, f"expected key.path=v1,v2,..., got {text!r}", OVERRIDE_FILE)]
+        )
+    parts, depth, cur = [], 0, ""
+    for ch in raw:
+        depth += ch in "[{"
+        depth -= ch in "]}"
+        if ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    return key.strip(), [read_value(p.strip(), OVERRIDE_FILE) for p in parts if p.strip()]
+
+
+def grid(sets: Sequence[str]) -> list[dict[str, Any]]:
+    """All combinations of the `--set key=v1,v2` options."""
+    axes = [split_values(text) for text in sets]
+    keys = [k for k, _ in axes]
+    return [
+        dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(v for _, v in axes))
+    ]
+
+
+def points_from_csv(path: Path) -> list[dict[str, Any]]:
+    """Designed points: one row per point, one column per key path."""
+    try:
+        with path.open(newline="", encoding="utf-8") as fh:
+            rows = list(csv.DictReader(fh))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ScenarioError([Problem("", f"cannot read points file: {exc}", str(path))]) from None
+    if not rows:
+        raise ScenarioError([Problem("", "the points file has no rows", str(path))])
+    return [{k: read_value(v, OVERRIDE_FILE) for k, v in row.items()} for row in rows]
+
+
+def sweep(
+    file: Path, points: list[dict[str, Any]], run: RunFn
+) -> tuple[pd.DataFrame, list[RunResult]]:
+    """Load every point (all problems reported before anything runs), run each, tabulate."""
+    scenarios = []
+    problems: list[Problem] = []
+    for point in points:
+        try:
+            scenarios.append(loader.load(file, point))
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems:
+        raise ScenarioError(problems, file=str(file))
+    results = [run(sc) for sc in scenarios]
+    rows = []
+    for i, (point, res) in enumerate(zip(points, results, strict=True)):
+        summary = res.summary.set_index("metric")
+        row: dict[str, Any] = {"point": i, **point}
+        for metric in SWEEP_METRICS:
+            if metric in summary.index:
+                for col in ("mean", "ci_low", "ci_high", "p10", "p90"):
+                    row[f"{metric}.{col}"] = summary.loc[metric, col]
+        rows.append(row)
+    return pd.DataFrame(rows), results
+
+
+def people_at_start(scenario: Scenario) -> list[str]:
+    """Every seat occupied at the start, as `role[i]`."""
+    return [f"{role}[{i}]" for role, spec in scenario.roles.items() for i in range(spec.headcount)]
+
+
+def without(scenario: Scenario, person: str, day: float, absent_days: float | None) -> Scenario:
+    """The scenario with `person` leaving (or absent for `absent_days`) on `day`."""
+    action = "absent" if absent_days else "leave"
+    event = Event(day=day, action=action, person=person, days=absent_days)
+    return scenario.model_copy(update={"events": [*scenario.events, event]})
+
+
+def _cell(frame: pd.DataFrame, metric: str, col: str) -> float:
+    return float(frame.at[metric, col])  # type: ignore[arg-type]
+
+
+def stress(
+    scenario: Scenario, run: RunFn, day: float, absent_days: float | None = None
+) -> tuple[pd.DataFrame, RunResult, list[RunResult]]:
+    """Who can we not afford to lose: each person removed in turn, against the baseline."""
+    baseline = run(scenario)
+    rows, variants = [], []
+    for person in people_at_start(scenario):
+        variant = run(without(scenario, person, day, absent_days))
+        variants.append(variant)
+        diff = experiment.paired_differences(baseline, variant).set_index("metric")
+        summary = variant.summary.set_index("metric")
+        rows.append(
+            {
+                "person": person,
+                "role": person.split("[")[0],
+                "revenue_lost": -_cell(diff, "revenue", "diff"),
+                "revenue_lost_low": -_cell(diff, "revenue", "diff_high"),
+                "revenue_lost_high": -_cell(diff, "revenue", "diff_low"),
+                "revenue_lost_share": -_cell(diff, "revenue", "relative"),
+                "deals_lost": -_cell(diff, "won", "diff"),
+                "customers_lost_with_owner": _cell(diff, "customers_lost_with_owner", "diff"),
+                "recovery_days": _cell(summary, "resignation_recovery_days", "mean"),
+            }
+        )
+    table = pd.DataFrame(rows).sort_values("revenue_lost", ascending=False, ignore_index=True)
+    return table, baseline, variants

@@ -1,0 +1,66 @@
+"""Sweeps and key-person stress tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from salessim import experiment, loader, whatif
+from salessim.errors import ScenarioError
+from salessim.scenario import Scenario
+
+from .conftest import MINIMAL_YAML
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_split_values_keeps_lists_together() -> None:
+    assert whatif.split_values("roles.designer.headcount=1,2,3") == (
+        "roles.designer.headcount",
+        [1, 2, 3],
+    )
+    key, values = whatif.split_values("leads[0].weekday_profile=[1,1,1,1,1,0,0],[1,1,1,1,1,1,1]")
+    assert values == [[1, 1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1, 1]]
+    assert len(whatif.grid(["a.b=1,2", "c=x,y,z"])) == 6
+
+
+def test_sweep_over_bottleneck_headcount_never_lowers_throughput(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(
+        MINIMAL_YAML.replace(
+            "work_hours: {dist: triangular, low: 1, mode: 2, high: 3}", "work_hours: 6"
+        )
+    )
+    points = whatif.grid(["roles.designer.headcount=1,2,3,4"])
+
+    def run(sc: Scenario) -> experiment.RunResult:
+        return experiment.run(sc, 20, seed=3)
+
+    table, _ = whatif.sweep(path, points, run)
+    won = table["won.mean"].tolist()
+    assert won == sorted(won) and won[-1] > won[0]
+
+
+def test_sweep_reports_bad_points_before_running(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(MINIMAL_YAML)
+    with pytest.raises(ScenarioError, match="headcount"):
+        whatif.sweep(path, whatif.grid(["roles.designer.headcount=2,-1"]), lambda sc: None)  # type: ignore[arg-type,return-value]
+
+
+def stress_table(name: str) -> list[float]:
+    sc = loader.load(ROOT / "scenarios" / f"{name}.yaml")
+
+    def run(s: Scenario) -> experiment.RunResult:
+        return experiment.run(s, 20, seed=5)
+
+    table, _, _ = whatif.stress(sc, run, day=sc.warmup_days + 90)
+    return table["revenue_lost_share"].tolist()
+
+
+def test_stress_finds_the_super_seller_irreplaceable_and_the_team_less_so() -> None:
+    star = stress_table("super_seller")
+    team = stress_table("three_step")
+    assert len(star) == 1 and star[0] > 0.25
+    assert len(team) == 3 and max(team) < 0.6 * star[0]
