@@ -23,7 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from salessim import experiment, loader, results, whatif
-from salessim.errors import ResultsError, ScenarioError
+from salessim.errors import ResultsError, SalessimError, ScenarioError
 from salessim.experiment import Progress as ProgressFn
 from salessim.experiment import RunResult
 from salessim.scenario import Scenario
@@ -67,6 +67,10 @@ WorkersOpt = Annotated[
         show_default=False,
     ),
 ]
+SchedulerOpt = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="Run on this dask.distributed scheduler (tcp://host:8786)."),
+]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing results folder.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")]
 
@@ -82,7 +86,7 @@ def guarded(action: Callable[[], T]) -> T:
         return action()
     except ScenarioError as exc:
         fail(loader.format_error(exc))
-    except ResultsError as exc:
+    except (ResultsError, SalessimError) as exc:
         fail(f"Error: {exc}")
     raise AssertionError("unreachable")
 
@@ -184,10 +188,13 @@ def _run_one(
     workers: int | None,
     quiet: bool,
     leads: bool = False,
+    scheduler: str | None = None,
 ) -> RunResult:
     with progress_bar(n, quiet, scenario.name) as bar:
         cores = workers or os.cpu_count() or 1
-        return experiment.run(scenario, n, seed, cores, bar, str(source), leads)
+        return guarded(
+            lambda: experiment.run(scenario, n, seed, cores, bar, str(source), leads, scheduler)
+        )
 
 
 @app.command("run")
@@ -197,6 +204,7 @@ def run_cmd(
     seed: SeedOpt = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder.")] = None,
     workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
     leads: Annotated[
@@ -210,7 +218,7 @@ def run_cmd(
     scenario = guarded(lambda: loader.load(file))
     folder = out or default_out(scenario.name)
     guarded(lambda: results.prepare_folder(folder, force))
-    result = _run_one(scenario, file, replications, seed, workers, quiet, leads)
+    result = _run_one(scenario, file, replications, seed, workers, quiet, leads, scheduler)
     guarded(lambda: results.write_run(result, folder, force=True))
     if not quiet:
         print_table([result])
@@ -226,6 +234,7 @@ def compare(
         "results/comparison"
     ),
     workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -241,7 +250,7 @@ def compare(
     seed = seed if seed is not None else experiment.fresh_seed()
     runs: list[RunResult] = []
     for scenario, path in zip(scenarios, files, strict=True):
-        result = _run_one(scenario, path, replications, seed, workers, quiet)
+        result = _run_one(scenario, path, replications, seed, workers, quiet, scheduler=scheduler)
         runs.append(result)
         guarded(partial(results.write_run, result, out / result.scenario.name, force=True))
     table = experiment.comparison_table(runs)
@@ -273,6 +282,7 @@ def sweep(
     seed: SeedOpt = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder.")] = None,
     workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -290,7 +300,7 @@ def sweep(
     seed = seed if seed is not None else experiment.fresh_seed()
 
     def run_point(sc: Scenario) -> RunResult:
-        return _run_one(sc, file, replications, seed, workers, quiet)
+        return _run_one(sc, file, replications, seed, workers, quiet, scheduler=scheduler)
 
     table, runs = guarded(lambda: whatif.sweep(file, points, run_point))
     for i, res in enumerate(runs):
@@ -314,6 +324,7 @@ def stress(
     seed: SeedOpt = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder.")] = None,
     workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -328,7 +339,7 @@ def stress(
     seed = seed if seed is not None else experiment.fresh_seed()
 
     def run_variant(sc: Scenario) -> RunResult:
-        return _run_one(sc, file, replications, seed, workers, quiet)
+        return _run_one(sc, file, replications, seed, workers, quiet, scheduler=scheduler)
 
     table, baseline, _ = whatif.stress(scenario, run_variant, when, days)
     guarded(partial(results.write_run, baseline, folder / "baseline", force=True))
