@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 
 from salessim.scenario import WEEKDAYS, Calendar, CalendarOverride
@@ -85,15 +85,19 @@ class WorkCalendar:
         return self.cum[i] + min(t, self.ends[i]) - self.starts[i]
 
     def at_worked(self, w: float) -> float:
-        """Inverse of `worked`: the instant at which `w` working hours have elapsed."""
+        """Inverse of `worked`: the instant at which `w` working hours have elapsed.
+
+        Work ending exactly at a closing time (within 1e-9 h) ends at that closing time.
+        """
         if w <= 0:
             return self.starts[0] if self.starts else INF
-        i = bisect_right(self.cum, w) - 1
-        if i >= len(self.starts):
+        j = bisect_left(self.cum, w - 1e-9)
+        if j < len(self.cum) and abs(self.cum[j] - w) <= 1e-9:
+            return self.ends[j - 1] if j > 0 else (self.starts[0] if self.starts else INF)
+        k = j - 1
+        if k >= len(self.starts):
             return INF
-        if w == self.cum[i] and i > 0:
-            return self.ends[i - 1]
-        return self.starts[i] + (w - self.cum[i])
+        return self.starts[k] + (w - self.cum[k])
 
     def finish(self, t: float, hours: float) -> float:
         """Instant when `hours` of work started at `t` end, counting only working time."""

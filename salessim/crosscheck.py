@@ -218,6 +218,14 @@ def _check_people(
             ("customers.owner_role", f"role '{owner}' does not exist{_choices(owner, roles)}")
         )
     stage = customers.get("repeat_stage")
+    if isinstance(stage, str) and _mapping(stages.get(stage)).get("kind") == "prospecting":
+        problems.append(
+            (
+                "customers.repeat_stage",
+                f"'{stage}' is a prospecting stage; a repeat "
+                "purchase needs a stage that works on it (e.g. support)",
+            )
+        )
     if isinstance(stage, str) and stage not in stages:
         problems.append(
             ("customers.repeat_stage", f"stage '{stage}' does not exist{_choices(stage, stages)}")

@@ -76,6 +76,8 @@ class CustomerBook:
         self.customers.append(customer)
         if owner is not None:
             owner.customers.append(customer)
+        elif spec.owner_role is not None:
+            self.orphans.setdefault(spec.owner_role, []).append(customer)
         self._schedule_repeat(customer)
 
     def _schedule_repeat(self, customer: Customer) -> None:

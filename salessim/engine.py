@@ -188,14 +188,15 @@ class Simulation:
         owner = customer.owner
         if owner is not None:
             owner.revenue_repeat += value
-            self._credit(owner, value, now)
+            self._credit(owner, value, now, now >= self.warmup)
         if self.lead_log is not None and now >= self.warmup:
             self.lead_log.append(self._log_row(None, "won", now, owner, value))
 
-    def _credit(self, person: PersonRt, value: float, now: float) -> None:
+    def _credit(self, person: PersonRt, value: float, now: float, counted: bool) -> None:
         """Revenue attributed to a person, for commissions, bonuses and dependency risk: an equal
-        share of each won deal to everyone who worked on it, repeat purchases to the owner."""
-        if now < self.warmup:
+        share of each won deal to everyone who worked on it, repeat purchases to the owner.
+        Only what `revenue` counts: cohort deals, and repeat purchases after the warm-up."""
+        if not counted:
             return
         rate = person.commission_rate
         person.revenue_window += value
@@ -229,6 +230,7 @@ class Simulation:
         present person of the stage with the fewest bookings."""
         now = self.env.now
         if by is not None and st.index in by.personal and by.present(now):
+            by.pending += 1
             return by
         best: PersonRt | None = None
         best_key = (INF, INF)
@@ -258,11 +260,15 @@ class Simulation:
             and (target.wf.handover == "wait" or target.present(now))
         ):
             target.personal[st.index].append(lead)
+            lead.at = st.index
             self.wake(target)
             return
         st.queue.append(lead)
-        if st.idle:
-            self.wake(next(iter(st.idle)))
+        lead.at = st.index
+        for person in st.idle:
+            if not person.shares or self._week_open(person, st, now):
+                self.wake(person)
+                break
 
     def hand_over(self, person: PersonRt) -> None:
         """Move the leads booked with `person` to their team's queues."""
@@ -279,7 +285,7 @@ class Simulation:
         if lead.repeat:
             if outcome == "won" and lead.customer is not None:
                 self.repeat_won(lead.value, lead.customer)
-            elif outcome != "won":
+            elif outcome != "won" and t >= self.warmup:
                 self.tally.repeat_lost += 1
             return
         self.tally.ended(lead, outcome, t)
@@ -346,6 +352,7 @@ class Simulation:
 
     def _waited(self, lead: Lead, st: StageRt, until: float) -> None:
         """Queue time of a lead at a stage, within the measured window."""
+        lead.at = -1
         lo, hi = max(lead.queued, self.warmup), min(until, self.horizon)
         if hi > lo:
             st.wait_hours += hi - lo
@@ -428,13 +435,13 @@ class Simulation:
             self.trace.append(
                 ("work", person.name, st.name, lead.id if lead else -1, now, end, hours)
             )
+        person.busy_until = end
         if end >= self.horizon:
             if person.leaves < self.horizon:
                 yield self.env.timeout(person.leaves - now)
                 if lead is not None:
                     self._enqueue(lead, st)
             return False
-        person.busy_until = end
         yield self.env.timeout(end - now)
         if lead is None:
             self._prospected(st, person, base, f)
@@ -468,10 +475,12 @@ class Simulation:
             st.worked += 1
         person.attempts += 1
         p = st.success * person.success * f
-        if lead.tries == 0 and not lead.repeat:
+        if lead.repeat:
+            u = self._repeat_u()
+        elif lead.tries == 0:
             u = lead.u[st.index]
         else:
-            u = st.retry_rng.random() if st.retry_rng is not None else self._repeat_u()
+            u = st.retry_rng.random()  # type: ignore[union-attr]
         if u < p:
             person.successes += 1
             if counted:
@@ -498,9 +507,9 @@ class Simulation:
             person.revenue += lead.value
             team = lead.team or [person]
             for member in team:
-                self._credit(member, lead.value / len(team), now)
+                self._credit(member, lead.value / len(team), now, lead.counted)
             source = lead.by
-            if source is not None and now >= self.warmup:
+            if source is not None and lead.counted:
                 share = source.sourcing_rate
                 source.commission += lead.value * share
                 self.tally.daily_commission[int(now // 24)] += lead.value * share
@@ -512,6 +521,8 @@ class Simulation:
         self.env.run(until=self.horizon)
         for lead in list(self.open.values()):
             if lead.contacted < 0 and lead.deadline <= self.horizon:
+                if lead.at >= 0:
+                    self._waited(lead, self.stages[lead.at], lead.deadline)
                 self._end(lead, "cold", lead.deadline)
         for st in self.stages:
             waiting = [

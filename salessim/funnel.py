@@ -24,7 +24,7 @@ class Lead:
     """One prospect's journey (or one repeat purchase); `outcome` stays None while open."""
 
     __slots__ = ("id", "source", "arrived", "value", "deadline", "u", "counted", "contacted",
-                 "outcome", "tries", "repeat", "customer", "by", "queued", "path",
+                 "outcome", "tries", "repeat", "customer", "by", "queued", "path", "at",
                  "team")  # fmt: skip
 
     def __init__(self, lid: int, source: int, arrived: float, value: float, deadline: float,
@@ -43,6 +43,7 @@ class Lead:
         self.customer: Customer | None = None
         self.by: PersonRt | None = None
         self.queued = arrived
+        self.at = -1
         self.path: list[str] | None = None
         self.team: list[PersonRt] = []
 

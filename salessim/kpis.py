@@ -30,7 +30,8 @@ def costs(t: Tally) -> Record:
     """Costs of the measured window, by kind."""
     sc = t.scenario
     salaries = commissions = bonuses = 0.0
-    first_month, last_month = int(t.warmup // MONTH_HOURS), int(t.horizon // MONTH_HOURS)
+    first_month = math.ceil(t.warmup / MONTH_HOURS - 1e-9)
+    last_month = int(t.horizon // MONTH_HOURS)
     for p in t.people:
         role = sc.roles[p.role]
         salaries += role.salary_month * _employed_hours(t, p.hired, p.leaves) / MONTH_HOURS

@@ -317,10 +317,11 @@ class Staffing:
             return
         sim = self.sim
         person.gone = True
-        if person.reason == "dismissed":
-            self.dismissals += 1
-        else:
-            self.resignations += 1
+        if sim.env.now >= sim.warmup:
+            if person.reason == "dismissed":
+                self.dismissals += 1
+            else:
+                self.resignations += 1
         sim.hand_over(person)
         sim.customers.owner_left(person)
         sim.wake(person)

@@ -49,3 +49,9 @@ def test_finish_counts_only_working_time(start: float, hours: float) -> None:
     assert math.isclose(worked, hours, abs_tol=1e-6)
     if hours > 0:
         assert cal.is_open(end - 1e-6)
+
+
+def test_work_ending_exactly_at_the_last_closing_time_is_finishable() -> None:
+    cal = WorkCalendar([(9, 17), (33, 41)])
+    assert cal.finish(39, 2) == 41
+    assert cal.finish(16.1, 0.9) == 17  # floating point must not push it to the next morning

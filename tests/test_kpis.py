@@ -166,3 +166,28 @@ def test_monthly_flows_add_up_to_the_year() -> None:
     util = [row["role.closer.utilisation"] for row in months]
     assert min(util) <= rec["role.closer.utilisation"] <= max(util)
     assert all(0 <= u <= 1 + 1e-9 for u in util)
+
+
+def test_queue_length_counts_leads_that_went_cold_while_waiting() -> None:
+    from .conftest import make_scenario
+
+    sc = make_scenario(
+        leads=[{"source": "web", "per_day": 6, "patience_hours": 10}],
+        roles={"lead_manager": {"headcount": 0}},
+    )
+    rec = run_replication(sc, 1, 0)
+    # nobody works: every lead waits in qualify until it goes cold, so the queue is the funnel
+    assert rec["stage.qualify.queue_mean"] == pytest.approx(rec["open_leads_mean"], rel=0.02)
+
+
+def test_bonus_months_skip_the_month_cut_by_the_warm_up() -> None:
+    from salessim.experiment import replicate
+
+    sc = certain_sale(
+        horizon_days=365 / 12 * 4,
+        warmup_days=20,
+        roles={"closer": {"headcount": 1, "bonus": {"monthly_target": 1, "amount": 100}}},
+    )
+    one = replicate(sc, 1, 0)
+    months = [row for row in one.timeseries if row["period"] == "month"]
+    assert one.record["cost_bonuses"] == 300 == sum(row["cost_bonuses"] for row in months)

@@ -213,3 +213,26 @@ def test_handover_wait_keeps_bookings_for_the_absent_person_team_passes_them_on(
 
     assert longest_cycle_days("wait") > 18  # booked just before the absence, served after it
     assert longest_cycle_days("team") < 10
+
+
+def test_bookings_stay_balanced_when_people_book_their_own_meetings() -> None:
+    sc = make_scenario(
+        horizon_days=60,
+        stages={"qualify": {"by": "designer"}, "meeting": {"by": "designer", "delay_days": 2}},
+        roles={"lead_manager": {"headcount": 0}, "designer": {"headcount": 3}},
+    )
+    sim, _ = run_traced(sc)
+    assert all(p.pending >= 0 for p in sim.staffing.people)
+
+
+def test_customers_won_while_the_owner_seat_is_empty_go_to_the_next_hire() -> None:
+    sc = make_scenario(
+        horizon_days=60,
+        roles={"account_manager": {"headcount": 1}},
+        workforce={"resignation": {"hire_days": 10}},
+        customers={"owner_role": "account_manager", "repeat_per_year": 12},
+        events=[{"day": 5, "action": "leave", "person": "account_manager[0]"}],
+    )
+    sim, _ = run_traced(sc)
+    assert sim.customers.customers
+    assert all(c.owner is not None for c in sim.customers.customers)
