@@ -189,11 +189,15 @@ def _run_one(
     quiet: bool,
     leads: bool = False,
     scheduler: str | None = None,
+    done: Sequence[experiment.Replication] = (),
+    on_chunk: Callable[[list[experiment.Replication]], None] | None = None,
 ) -> RunResult:
     with progress_bar(n, quiet, scenario.name) as bar:
         cores = workers or os.cpu_count() or 1
         return guarded(
-            lambda: experiment.run(scenario, n, seed, cores, bar, str(source), leads, scheduler)
+            lambda: experiment.run(
+                scenario, n, seed, cores, bar, str(source), leads, scheduler, done, on_chunk
+            )
         )
 
 
@@ -210,16 +214,41 @@ def run_cmd(
     leads: Annotated[
         bool, typer.Option("--leads", help="Also write leads.parquet: one row per lead (CRM-like).")
     ] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue an interrupted run in the same folder.")
+    ] = False,
 ) -> None:
     """Run replications of one scenario and write results/<name>/.
+
+    Finished replications are kept as the run goes: after Ctrl-C or a crash, the same command
+    with --resume runs only what is missing and gives the same result.
 
     Example: salessim run scenarios/two_level.yaml -n 200 --seed 1
     """
     scenario = guarded(lambda: loader.load(file))
     folder = out or default_out(scenario.name)
-    guarded(lambda: results.prepare_folder(folder, force))
-    result = _run_one(scenario, file, replications, seed, workers, quiet, leads, scheduler)
+    store = results.PartStore(folder)
+    if resume:
+        seed = seed if seed is not None else guarded(store.saved_seed)
+    else:
+        guarded(lambda: results.prepare_folder(folder, force))
+        seed = seed if seed is not None else experiment.fresh_seed()
+    identity = store.identity(scenario, seed, replications, leads)
+    done = guarded(lambda: store.start(identity, resume))
+    try:
+        result = _run_one(scenario, file, replications, seed, workers, quiet, leads, scheduler,
+                          done=done, on_chunk=store.add)  # fmt: skip
+    except KeyboardInterrupt:
+        kept = len(store.load())
+        err_console.print(
+            f"Interrupted: {kept} of {replications} replications are kept in {folder}. "
+            "Run the same command with --resume to finish.",
+            markup=False,
+            highlight=False,
+        )
+        raise typer.Exit(130) from None
     guarded(lambda: results.write_run(result, folder, force=True))
+    store.finish()
     if not quiet:
         print_table([result])
         out_console.print(f"Results in {folder}{os.sep} (seed {result.seed})", highlight=False)

@@ -107,36 +107,49 @@ def run(
     source: str | None = None,
     leads: bool = False,
     scheduler: str | None = None,
+    done: Sequence[Replication] = (),
+    on_chunk: Callable[[list[Replication]], None] | None = None,
 ) -> RunResult:
     """Run `replications` independent replications of `scenario` and summarise them.
 
     With `leads`, also keep the per-lead log of every replication (memory grows with it). With a
     dask `scheduler` address, replications run on that dask.distributed cluster instead of
-    local processes; the results are the same.
+    local processes; the results are the same. `done` are replications finished earlier (a
+    resumed run): they are not run again. `on_chunk` is called with each newly finished batch
+    (to store it durably).
     """
     if replications < 1:
         raise ValueError(f"replications must be >= 1, got {replications}")
     seed = fresh_seed() if seed is None else seed
     started = time.perf_counter()
-    reps = list(range(replications))
+    finished = {int(one.record["replication"]) for one in done}
+    reps = [r for r in range(replications) if r not in finished]
     parts: dict[str, Rows] = {"record": [], "people": [], "timeseries": [], "leads": []}
 
-    def collect(chunk: list[Replication]) -> None:
+    def keep(chunk: Sequence[Replication]) -> None:
         for one in chunk:
             parts["record"].append(one.record)
             parts["people"].extend(one.people)
             parts["timeseries"].extend(one.timeseries)
             parts["leads"].extend(one.leads)
+
+    def collect(chunk: list[Replication]) -> None:
+        if on_chunk:
+            on_chunk(chunk)
+        keep(chunk)
         if progress:
             progress(len(chunk))
 
+    keep(done)
+    if progress and done:
+        progress(len(done))
     if scheduler is not None:
         _run_on_dask(scheduler, scenario, seed, list(_chunks(reps, 10)), leads, collect)
-    elif workers <= 1 or replications == 1:
-        for r in reps:
-            collect([replicate(scenario, seed, r, leads)])
+    elif workers <= 1 or len(reps) <= 1:
+        for chunk in _chunks(reps, 10):
+            collect([replicate(scenario, seed, r, leads) for r in chunk])
     else:
-        size = max(1, min(25, math.ceil(replications / (workers * 4))))
+        size = max(1, min(25, math.ceil(len(reps) / (workers * 4))))
         with ProcessPoolExecutor(max_workers=workers, max_tasks_per_child=200) as pool:
             futures = [
                 pool.submit(_run_chunk, scenario, seed, c, leads) for c in _chunks(reps, size)

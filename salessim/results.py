@@ -12,7 +12,9 @@ import datetime as dt
 import hashlib
 import json
 import os
+import pickle
 import platform
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -25,6 +27,7 @@ import simpy
 import salessim
 from salessim.errors import ResultsError
 from salessim.experiment import RunResult, timeseries_bands
+from salessim.scenario import Scenario
 
 RUN_FILES = (
     "manifest.json",
@@ -44,7 +47,8 @@ def prepare_folder(path: Path, force: bool) -> Path:
     if path.exists() and any(path.iterdir()) and not force:
         raise ResultsError(
             f"results folder {path} already exists and is not empty; "
-            "pass --force to overwrite it or choose another --out"
+            "pass --force to overwrite it, --resume to continue an interrupted run there, "
+            "or choose another --out"
         )
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -56,7 +60,7 @@ def prepare_folder(path: Path, force: bool) -> Path:
     return path
 
 
-def write_atomic(target: Path, write: Callable[[Path], None]) -> None:
+def write_atomic(target: Path, write: Callable[[Path], object]) -> None:
     """Call `write(tmp)` on a temporary file beside `target`, then rename it onto `target`."""
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
@@ -127,3 +131,65 @@ def write_run(result: RunResult, out: Path, force: bool = False) -> Path:
     write_text(out / "scenario.json", result.scenario.model_dump_json(indent=2, by_alias=True))
     write_text(out / "manifest.json", json.dumps(manifest(result), indent=2))
     return out
+
+
+class PartStore:
+    """Finished replications of a run in progress, one part file per batch, so an interrupted
+    run keeps them and `--resume` continues it.
+
+    `run.json` records what the parts belong to (scenario hash, seed, replications); a resume
+    with anything else is refused. Parts are written to a temporary name and renamed, so a part
+    file is either whole or absent. They are removed once the final files are written.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.parts = folder / "parts"
+
+    @staticmethod
+    def identity(scenario: Scenario, seed: int, replications: int, leads: bool) -> dict[str, Any]:
+        digest = hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
+        return {"scenario_sha256": digest, "seed": seed, "replications": replications,
+                "leads": leads}  # fmt: skip
+
+    def start(self, identity: dict[str, Any], resume: bool) -> list[Any]:
+        """Begin (or, with `resume`, continue) a run; returns the replications already done."""
+        marker = self.parts / "run.json"
+        if resume:
+            if not marker.exists():
+                raise ResultsError(f"nothing to resume in {self.folder}: no interrupted run there")
+            saved = json.loads(marker.read_text(encoding="utf-8"))
+            if saved != identity:
+                changed = ", ".join(k for k in identity if saved.get(k) != identity[k])
+                raise ResultsError(
+                    f"cannot resume the run in {self.folder}: its {changed} differ from this "
+                    "command's; run without --resume (and with --force) to start again"
+                )
+            return self.load()
+        self.parts.mkdir(parents=True, exist_ok=True)
+        for old in self.parts.glob("part-*.pkl"):
+            old.unlink()
+        write_text(marker, json.dumps(identity))
+        return []
+
+    def saved_seed(self) -> int:
+        """The seed of the interrupted run in this folder."""
+        marker = self.parts / "run.json"
+        if not marker.exists():
+            raise ResultsError(f"nothing to resume in {self.folder}: no interrupted run there")
+        return int(json.loads(marker.read_text(encoding="utf-8"))["seed"])
+
+    def add(self, chunk: list[Any]) -> None:
+        first = min(int(one.record["replication"]) for one in chunk)
+        target = self.parts / f"part-{first:07d}-{len(chunk):04d}.pkl"
+        write_atomic(target, lambda tmp: tmp.write_bytes(pickle.dumps(chunk)))
+
+    def load(self) -> list[Any]:
+        done: dict[int, Any] = {}
+        for path in sorted(self.parts.glob("part-*.pkl")):
+            for one in pickle.loads(path.read_bytes()):
+                done[int(one.record["replication"])] = one
+        return [done[r] for r in sorted(done)]
+
+    def finish(self) -> None:
+        shutil.rmtree(self.parts, ignore_errors=True)

@@ -1,0 +1,74 @@
+"""An interrupted run keeps what it finished and, resumed, equals an uninterrupted run."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from salessim import experiment, results
+from salessim.errors import ResultsError
+from salessim.scenario import Scenario
+
+from .conftest import MINIMAL_YAML
+
+
+def test_interrupted_and_resumed_run_equals_uninterrupted(tiny: Scenario, tmp_path: Path) -> None:
+    whole = experiment.run(tiny, 40, seed=6)
+    store = results.PartStore(tmp_path / "run")
+    identity = store.identity(tiny, 6, 40, False)
+    store.start(identity, resume=False)
+    seen = []
+
+    def stop_after_two(chunk: list[experiment.Replication]) -> None:
+        store.add(chunk)
+        seen.append(len(chunk))
+        if len(seen) == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        experiment.run(tiny, 40, seed=6, on_chunk=stop_after_two)
+    done = store.start(identity, resume=True)
+    assert len(done) == 20
+    resumed = experiment.run(tiny, 40, seed=6, done=done, on_chunk=store.add)
+    pd.testing.assert_frame_equal(whole.replications, resumed.replications)
+    pd.testing.assert_frame_equal(whole.people, resumed.people)
+
+
+def test_resume_refuses_a_changed_scenario(tiny: Scenario, tmp_path: Path) -> None:
+    store = results.PartStore(tmp_path / "run")
+    store.start(store.identity(tiny, 1, 10, False), resume=False)
+    changed = tiny.model_copy(update={"horizon_days": 29})
+    with pytest.raises(ResultsError, match="scenario_sha256"):
+        store.start(store.identity(changed, 1, 10, False), resume=True)
+
+
+def salessim(*args: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "salessim", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+
+
+def test_killed_command_resumes_to_the_same_files(tmp_path: Path) -> None:
+    scenario = tmp_path / "tiny.yaml"
+    scenario.write_text(MINIMAL_YAML.replace("horizon_days: 30", "horizon_days: 400"))
+    common = [str(scenario), "-n", "120", "--seed", "8", "-w", "1", "-q"]
+    assert salessim("run", *common, "--out", str(tmp_path / "whole")).wait(timeout=300) == 0
+    out = tmp_path / "cut"
+    proc = salessim("run", *common, "--out", str(out))
+    deadline = time.time() + 120
+    while len(list((out / "parts").glob("part-*.pkl"))) < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 130
+    assert b"--resume" in proc.communicate()[1]
+    assert not (out / "replications.parquet").exists()
+    assert salessim("run", *common, "--out", str(out), "--resume").wait(timeout=300) == 0
+    a = (tmp_path / "whole" / "replications.parquet").read_bytes()
+    assert (out / "replications.parquet").read_bytes() == a
+    assert not (out / "parts").exists()
