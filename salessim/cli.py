@@ -227,21 +227,46 @@ def run_cmd(
     """
     scenario = guarded(lambda: loader.load(file))
     folder = out or default_out(scenario.name)
-    store = results.PartStore(folder)
-    if resume:
-        seed = seed if seed is not None else guarded(store.saved_seed)
-    else:
+    if not resume:
         guarded(lambda: results.prepare_folder(folder, force))
-        seed = seed if seed is not None else experiment.fresh_seed()
-    identity = store.identity(scenario, seed, replications, leads)
-    done = guarded(lambda: store.start(identity, resume))
+    elif seed is None:
+        seed = guarded(results.PartStore(folder).saved_seed)
+    seed = seed if seed is not None else experiment.fresh_seed()
+    result = _durable_run(scenario, file, folder, replications, seed, workers, quiet, leads,
+                          scheduler, resume)  # fmt: skip
+    if not quiet:
+        print_table([result])
+        out_console.print(f"Results in {folder}{os.sep} (seed {result.seed})", highlight=False)
+
+
+def _durable_run(
+    scenario: Scenario,
+    source: Path,
+    folder: Path,
+    n: int,
+    seed: int,
+    workers: int | None,
+    quiet: bool,
+    leads: bool,
+    scheduler: str | None,
+    resume: bool,
+) -> RunResult:
+    """Run with a part file per finished batch; on Ctrl-C keep them and say how to resume.
+
+    With `resume`, a folder whose run already finished is read back, not run again.
+    """
+    store = results.PartStore(folder)
+    if resume and results.finished(folder, scenario, seed, n):
+        return guarded(lambda: results.read_run(folder, scenario, str(source)))
+    identity = store.identity(scenario, seed, n, leads)
+    done = guarded(lambda: store.start(identity, resume and store.started()))
     try:
-        result = _run_one(scenario, file, replications, seed, workers, quiet, leads, scheduler,
+        result = _run_one(scenario, source, n, seed, workers, quiet, leads, scheduler,
                           done=done, on_chunk=store.add)  # fmt: skip
     except KeyboardInterrupt:
         kept = len(store.load())
         err_console.print(
-            f"Interrupted: {kept} of {replications} replications are kept in {folder}. "
+            f"Interrupted: {kept} of {n} replications of {scenario.name} are kept in {folder}. "
             "Run the same command with --resume to finish.",
             markup=False,
             highlight=False,
@@ -249,9 +274,12 @@ def run_cmd(
         raise typer.Exit(130) from None
     guarded(lambda: results.write_run(result, folder, force=True))
     store.finish()
-    if not quiet:
-        print_table([result])
-        out_console.print(f"Results in {folder}{os.sep} (seed {result.seed})", highlight=False)
+    return result
+
+
+ResumeOpt = Annotated[
+    bool, typer.Option("--resume", help="Continue an interrupted run in the same folder.")
+]
 
 
 @app.command()
@@ -266,6 +294,7 @@ def compare(
     scheduler: SchedulerOpt = None,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
+    resume: ResumeOpt = False,
 ) -> None:
     """Run scenarios with the same seeds and compare them side by side.
 
@@ -275,13 +304,16 @@ def compare(
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         fail(f"Error: scenario names must differ to be compared, got {', '.join(names)}")
-    guarded(lambda: results.prepare_folder(out, force))
+    if not resume:
+        guarded(lambda: results.prepare_folder(out, force))
+    elif seed is None:
+        seed = guarded(lambda: results.saved_seed_any([out / name for name in names]))
     seed = seed if seed is not None else experiment.fresh_seed()
     runs: list[RunResult] = []
     for scenario, path in zip(scenarios, files, strict=True):
-        result = _run_one(scenario, path, replications, seed, workers, quiet, scheduler=scheduler)
-        runs.append(result)
-        guarded(partial(results.write_run, result, out / result.scenario.name, force=True))
+        folder = out / scenario.name
+        runs.append(_durable_run(scenario, path, folder, replications, seed, workers, quiet,
+                                 False, scheduler, resume))  # fmt: skip
     table = experiment.comparison_table(runs)
     guarded(lambda: results.write_csv(out / "comparison.csv", table))
     diffs = pd.concat([experiment.paired_differences(runs[0], r) for r in runs[1:]])

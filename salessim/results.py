@@ -172,6 +172,9 @@ class PartStore:
         write_text(marker, json.dumps(identity))
         return []
 
+    def started(self) -> bool:
+        return (self.parts / "run.json").exists()
+
     def saved_seed(self) -> int:
         """The seed of the interrupted run in this folder."""
         marker = self.parts / "run.json"
@@ -193,3 +196,39 @@ class PartStore:
 
     def finish(self) -> None:
         shutil.rmtree(self.parts, ignore_errors=True)
+
+
+def finished(folder: Path, scenario: Scenario, seed: int, replications: int) -> bool:
+    """Whether `folder` holds the complete results of exactly this run."""
+    path = folder / "manifest.json"
+    if not path.exists() or (folder / "parts").exists():
+        return False
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    digest = hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
+    return (saved.get("scenario_sha256"), saved.get("seed"), saved.get("replications")) == (
+        digest, seed, replications)  # fmt: skip
+
+
+def read_run(folder: Path, scenario: Scenario, source: str | None) -> RunResult:
+    """A finished run read back from its files (for a resumed comparison)."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        result = RunResult(scenario, int(manifest["seed"]),
+                           pd.read_parquet(folder / "replications.parquet"),
+                           float(manifest["wall_seconds"]), int(manifest["workers"]), source,
+                           pd.read_parquet(folder / "people.parquet"))  # fmt: skip
+        result.timeseries = pd.read_parquet(folder / "timeseries.parquet")
+    except (OSError, ValueError, KeyError) as exc:
+        raise ResultsError(f"cannot read the finished run in {folder}: {exc}") from exc
+    return result
+
+
+def saved_seed_any(folders: list[Path]) -> int:
+    """The seed of the first interrupted or finished run among `folders`."""
+    for folder in folders:
+        store = PartStore(folder)
+        if store.started():
+            return store.saved_seed()
+        if (folder / "manifest.json").exists():
+            return int(json.loads((folder / "manifest.json").read_text())["seed"])
+    raise ResultsError("nothing to resume: none of the scenario folders holds a run")

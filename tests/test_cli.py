@@ -142,3 +142,23 @@ def test_sweep_and_stress_write_their_tables(tiny_file: Path, tmp_path: Path) ->
     )
     assert result.exit_code == 0, result.output
     assert len(pd.read_csv(out / "stress.csv")) == 3  # lead_manager[0..1], designer[0]
+
+
+def test_one_and_two_workers_write_identical_files(tiny_file: Path, tmp_path: Path) -> None:
+    for workers in ("1", "2"):
+        args = [
+            "run",
+            str(tiny_file),
+            "-n",
+            "6",
+            "--seed",
+            "4",
+            "-w",
+            workers,
+            "-q",
+            "--out",
+            str(tmp_path / workers),
+        ]
+        assert runner.invoke(app, args).exit_code == 0
+    for name in ("replications.parquet", "people.parquet", "timeseries.parquet", "summary.csv"):
+        assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes()

@@ -72,3 +72,22 @@ def test_killed_command_resumes_to_the_same_files(tmp_path: Path) -> None:
     a = (tmp_path / "whole" / "replications.parquet").read_bytes()
     assert (out / "replications.parquet").read_bytes() == a
     assert not (out / "parts").exists()
+
+
+def test_resumed_compare_reads_finished_scenarios_back(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from salessim.cli import app
+
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    a.write_text(MINIMAL_YAML)
+    b.write_text(MINIMAL_YAML.replace("name: tiny", "name: other"))
+    out = tmp_path / "cmp"
+    args = ["compare", str(a), str(b), "-n", "4", "--seed", "2", "-w", "1", "-q", "--out", str(out)]
+    assert CliRunner().invoke(app, args).exit_code == 0
+    first = (out / "comparison.csv").read_text()
+    stamp = (out / "tiny" / "replications.parquet").stat().st_mtime_ns
+    result = CliRunner().invoke(app, [*args, "--resume"])
+    assert result.exit_code == 0, result.output
+    assert (out / "comparison.csv").read_text() == first
+    assert (out / "tiny" / "replications.parquet").stat().st_mtime_ns == stamp  # not re-run
