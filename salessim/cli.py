@@ -227,16 +227,25 @@ def run_cmd(
     """
     scenario = guarded(lambda: loader.load(file))
     folder = out or default_out(scenario.name)
-    if not resume:
-        guarded(lambda: results.prepare_folder(folder, force))
-    elif seed is None:
-        seed = guarded(results.PartStore(folder).saved_seed)
-    seed = seed if seed is not None else experiment.fresh_seed()
+    seed = (
+        _start_folder(folder.parent, False, True, seed, folder.name)
+        if resume
+        else (_start_folder(folder, force, False, seed, ""))
+    )
     result = _durable_run(scenario, file, folder, replications, seed, workers, quiet, leads,
                           scheduler, resume)  # fmt: skip
     if not quiet:
         print_table([result])
         out_console.print(f"Results in {folder}{os.sep} (seed {result.seed})", highlight=False)
+
+
+def _start_folder(folder: Path, force: bool, resume: bool, seed: int | None, first: str) -> int:
+    """Prepare a results folder (or, resuming, find the seed of the run in it)."""
+    if not resume:
+        guarded(lambda: results.prepare_folder(folder, force))
+    elif seed is None:
+        seed = guarded(lambda: results.saved_seed_any([folder / first]))
+    return seed if seed is not None else experiment.fresh_seed()
 
 
 def _durable_run(
@@ -304,11 +313,7 @@ def compare(
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         fail(f"Error: scenario names must differ to be compared, got {', '.join(names)}")
-    if not resume:
-        guarded(lambda: results.prepare_folder(out, force))
-    elif seed is None:
-        seed = guarded(lambda: results.saved_seed_any([out / name for name in names]))
-    seed = seed if seed is not None else experiment.fresh_seed()
+    seed = _start_folder(out, force, resume, seed, names[0])
     runs: list[RunResult] = []
     for scenario, path in zip(scenarios, files, strict=True):
         folder = out / scenario.name
@@ -346,6 +351,7 @@ def sweep(
     scheduler: SchedulerOpt = None,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
+    resume: ResumeOpt = False,
 ) -> None:
     """Run the scenario at every combination of changed settings, with the same seeds.
 
@@ -357,15 +363,15 @@ def sweep(
         lambda: whatif.points_from_csv(from_csv) if from_csv else whatif.grid(sets or [])
     )
     folder = out or Path("results") / f"{file.stem}_sweep"
-    guarded(lambda: results.prepare_folder(folder, force))
-    seed = seed if seed is not None else experiment.fresh_seed()
+    seed = _start_folder(folder, force, resume, seed, "point_0")
+    counter = iter(range(len(points)))
 
     def run_point(sc: Scenario) -> RunResult:
-        return _run_one(sc, file, replications, seed, workers, quiet, scheduler=scheduler)
+        sub = folder / f"point_{next(counter)}"
+        return _durable_run(sc, file, sub, replications, seed, workers, quiet, False, scheduler,
+                            resume)  # fmt: skip
 
-    table, runs = guarded(lambda: whatif.sweep(file, points, run_point))
-    for i, res in enumerate(runs):
-        guarded(partial(results.write_run, res, folder / f"point_{i}", force=True))
+    table, _ = guarded(lambda: whatif.sweep(file, points, run_point))
     guarded(lambda: results.write_csv(folder / "sweep.csv", table))
     if not quiet:
         print_frame(table, [c for c in table.columns if not c.endswith(("p10", "p90"))][:10])
@@ -388,6 +394,7 @@ def stress(
     scheduler: SchedulerOpt = None,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
+    resume: ResumeOpt = False,
 ) -> None:
     """Key-person test: remove each person in turn and rank them by revenue lost.
 
@@ -396,14 +403,15 @@ def stress(
     scenario = guarded(lambda: loader.load(file))
     when = day if day is not None else min(scenario.warmup_days + 90, scenario.horizon_days / 2)
     folder = out or Path("results") / f"{scenario.name}_stress"
-    guarded(lambda: results.prepare_folder(folder, force))
-    seed = seed if seed is not None else experiment.fresh_seed()
+    seed = _start_folder(folder, force, resume, seed, "baseline")
+    names = iter(["baseline", *(f"without_{p}" for p in whatif.people_at_start(scenario))])
 
     def run_variant(sc: Scenario) -> RunResult:
-        return _run_one(sc, file, replications, seed, workers, quiet, scheduler=scheduler)
+        sub = folder / next(names)
+        return _durable_run(sc, file, sub, replications, seed, workers, quiet, False, scheduler,
+                            resume)  # fmt: skip
 
-    table, baseline, _ = whatif.stress(scenario, run_variant, when, days)
-    guarded(partial(results.write_run, baseline, folder / "baseline", force=True))
+    table, _, _ = whatif.stress(scenario, run_variant, when, days)
     guarded(lambda: results.write_csv(folder / "stress.csv", table))
     if not quiet:
         out_console.print(

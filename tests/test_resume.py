@@ -91,3 +91,36 @@ def test_resumed_compare_reads_finished_scenarios_back(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (out / "comparison.csv").read_text() == first
     assert (out / "tiny" / "replications.parquet").stat().st_mtime_ns == stamp  # not re-run
+
+
+def test_resumed_sweep_and_stress_do_not_run_finished_points_again(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from salessim.cli import app
+
+    path = tmp_path / "tiny.yaml"
+    path.write_text(MINIMAL_YAML)
+    for command, extra, probe in (
+        ("sweep", ["--set", "roles.designer.headcount=1,2"], "point_1"),
+        ("stress", ["--day", "3"], "without_designer[0]"),
+    ):
+        out = tmp_path / command
+        args = [
+            command,
+            str(path),
+            *extra,
+            "-n",
+            "3",
+            "--seed",
+            "1",
+            "-w",
+            "1",
+            "-q",
+            "--out",
+            str(out),
+        ]
+        assert CliRunner().invoke(app, args).exit_code == 0
+        stamp = (out / probe / "replications.parquet").stat().st_mtime_ns
+        again = CliRunner().invoke(app, [*args, "--resume"])
+        assert again.exit_code == 0, again.output
+        assert (out / probe / "replications.parquet").stat().st_mtime_ns == stamp
