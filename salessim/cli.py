@@ -239,6 +239,26 @@ def run_cmd(
         out_console.print(f"Results in {folder}{os.sep} (seed {result.seed})", highlight=False)
 
 
+def _runner(
+    folders: list[Path],
+    source: Path,
+    n: int,
+    seed: int,
+    workers: int | None,
+    quiet: bool,
+    scheduler: str | None,
+    resume: bool,
+) -> Callable[[Scenario], RunResult]:
+    """A run function for what-if experiments: the k-th call runs durably into `folders[k]`."""
+    pending = iter(folders)
+
+    def run(sc: Scenario) -> RunResult:
+        return _durable_run(sc, source, next(pending), n, seed, workers, quiet, False, scheduler,
+                            resume)  # fmt: skip
+
+    return run
+
+
 def _start_folder(folder: Path, force: bool, resume: bool, seed: int | None, first: str) -> int:
     """Prepare a results folder (or, resuming, find the seed of the run in it)."""
     if not resume:
@@ -364,13 +384,8 @@ def sweep(
     )
     folder = out or Path("results") / f"{file.stem}_sweep"
     seed = _start_folder(folder, force, resume, seed, "point_0")
-    counter = iter(range(len(points)))
-
-    def run_point(sc: Scenario) -> RunResult:
-        sub = folder / f"point_{next(counter)}"
-        return _durable_run(sc, file, sub, replications, seed, workers, quiet, False, scheduler,
-                            resume)  # fmt: skip
-
+    subfolders = [folder / f"point_{i}" for i in range(len(points))]
+    run_point = _runner(subfolders, file, replications, seed, workers, quiet, scheduler, resume)
     table, _ = guarded(lambda: whatif.sweep(file, points, run_point))
     guarded(lambda: results.write_csv(folder / "sweep.csv", table))
     if not quiet:
@@ -404,13 +419,9 @@ def stress(
     when = day if day is not None else min(scenario.warmup_days + 90, scenario.horizon_days / 2)
     folder = out or Path("results") / f"{scenario.name}_stress"
     seed = _start_folder(folder, force, resume, seed, "baseline")
-    names = iter(["baseline", *(f"without_{p}" for p in whatif.people_at_start(scenario))])
-
-    def run_variant(sc: Scenario) -> RunResult:
-        sub = folder / next(names)
-        return _durable_run(sc, file, sub, replications, seed, workers, quiet, False, scheduler,
-                            resume)  # fmt: skip
-
+    names = ["baseline", *(f"without_{p}" for p in whatif.people_at_start(scenario))]
+    subfolders = [folder / name for name in names]
+    run_variant = _runner(subfolders, file, replications, seed, workers, quiet, scheduler, resume)
     table, _, _ = whatif.stress(scenario, run_variant, when, days)
     guarded(lambda: results.write_csv(folder / "stress.csv", table))
     if not quiet:
