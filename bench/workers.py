@@ -1,7 +1,7 @@
 """Replications per second of scenarios/two_level.yaml with 1 and 2 worker processes.
 
-    python bench/workers.py            # -n 200
-    python bench/workers.py --smoke    # -n 8, used by CI
+python bench/workers.py            # -n 200
+python bench/workers.py --smoke    # -n 8, used by CI
 """
 
 from __future__ import annotations
