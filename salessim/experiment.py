@@ -323,4 +323,10 @@ def _verdict(name: str, base: str, metric: str, diff: float, lo: float, hi: floa
             f"{name} has {abs(rel[0]):.0%} {word} {metric} than {base} (95% CI {a:.0%} to {b:.0%})"
         )
     a, b = sorted((abs(lo), abs(hi)))
-    return f"{name} has {abs(diff):,.3g} {word} {metric} than {base} (95% CI {a:,.3g} to {b:,.3g})"
+    return (
+        f"{name} has {_num(abs(diff))} {word} {metric} than {base} (95% CI {_num(a)} to {_num(b)})"
+    )
+
+
+def _num(x: float) -> str:
+    return f"{x:,.0f}" if x >= 100 else f"{x:.3g}"

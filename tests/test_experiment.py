@@ -103,3 +103,14 @@ def test_paired_difference_gives_a_plain_verdict() -> None:
     assert diffs.loc["won", "diff_low"] > 0
     assert diffs.loc["won", "verdict"].startswith("three has")
     assert "more won than tiny" in diffs.loc["won", "verdict"]
+
+
+def test_result_files_are_readable_by_others(tiny: Scenario, tmp_path: Path) -> None:
+    import os
+    import stat
+
+    out = results.write_run(experiment.run(tiny, 2, seed=1), tmp_path / "run")
+    mask = os.umask(0)
+    os.umask(mask)
+    expected = 0o666 & ~mask
+    assert stat.S_IMODE((out / "summary.csv").stat().st_mode) == expected
