@@ -10,6 +10,7 @@ takes values from numpy in blocks, which is what the engine uses in its inner lo
 from __future__ import annotations
 
 import math
+from abc import abstractmethod
 from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
@@ -24,11 +25,13 @@ class _Dist(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     @property
+    @abstractmethod
     def mean(self) -> float:
-        raise NotImplementedError
+        """Expected value of a draw."""
 
+    @abstractmethod
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
-        raise NotImplementedError
+        """`size` independent draws from `rng`."""
 
     def sampler(self, rng: np.random.Generator) -> Callable[[], float]:
         """Return a function giving one draw per call, drawn from `rng` in blocks."""

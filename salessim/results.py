@@ -98,18 +98,22 @@ def write_parquet(target: Path, frame: pd.DataFrame) -> None:
     write_atomic(target, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
+def scenario_digest(scenario: Scenario) -> str:
+    """sha256 of the fully resolved scenario: what a run's files belong to."""
+    return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
+
+
 def file_sha256(path: str | Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
 def manifest(result: RunResult) -> dict[str, Any]:
     """What a reader needs to reproduce the run."""
-    resolved = result.scenario.model_dump_json()
     return {
         "scenario": result.scenario.name,
         "scenario_file": result.source,
         "scenario_file_sha256": file_sha256(result.source) if result.source else None,
-        "scenario_sha256": hashlib.sha256(resolved.encode()).hexdigest(),
+        "scenario_sha256": scenario_digest(result.scenario),
         "seed": result.seed,
         "replications": len(result.replications),
         "workers": result.workers,
@@ -155,7 +159,7 @@ class PartStore:
 
     @staticmethod
     def identity(scenario: Scenario, seed: int, replications: int, leads: bool) -> dict[str, Any]:
-        digest = hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
+        digest = scenario_digest(scenario)
         return {"scenario_sha256": digest, "seed": seed, "replications": replications,
                 "leads": leads}  # fmt: skip
 
@@ -211,9 +215,8 @@ def finished(folder: Path, scenario: Scenario, seed: int, replications: int) -> 
     if not path.exists() or (folder / "parts").exists():
         return False
     saved = json.loads(path.read_text(encoding="utf-8"))
-    digest = hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
     return (saved.get("scenario_sha256"), saved.get("seed"), saved.get("replications")) == (
-        digest, seed, replications)  # fmt: skip
+        scenario_digest(scenario), seed, replications)  # fmt: skip
 
 
 def read_run(folder: Path, scenario: Scenario, source: str | None) -> RunResult:

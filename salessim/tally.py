@@ -47,11 +47,6 @@ class Tally:
         self.lead_hours = 0.0
         self.ended_count = 0
         self.system_hours = 0.0
-        weeks = max(1, math.ceil(self.horizon / WEEK))
-        self.weekly_leads = [0.0] * weeks
-        self.weekly_outbound = [0.0] * weeks
-        self.weekly_deals = [0.0] * weeks
-        self.weekly_revenue = [0.0] * weeks
         self.people: list[PersonRt] = []
         self.staffing: dict[str, float] = {}
         self.customers: dict[str, float] = {}
@@ -61,6 +56,7 @@ class Tally:
         self.daily_revenue = [0.0] * days
         self.daily_leads = [0.0] * days
         self.daily_deals = [0.0] * days
+        self.daily_outbound = [0.0] * days
         self.daily_marketing = [0.0] * days
         self.daily_commission = [0.0] * days
         self.daily_hiring = [0.0] * days
@@ -81,12 +77,12 @@ class Tally:
         if lead.counted:
             self.arrived += 1
             self.arrived_by_source[lead.source] += 1
-            self.weekly_leads[int(lead.arrived // WEEK)] += 1
-            self.daily_leads[int(lead.arrived // 24)] += 1
+            day = int(lead.arrived // 24)
+            self.daily_leads[day] += 1
             if lead.source < self.inbound_sources:
-                self.daily_marketing[int(lead.arrived // 24)] += self.cost_per_lead[lead.source]
-            if lead.source >= self.inbound_sources:
-                self.weekly_outbound[int(lead.arrived // WEEK)] += 1
+                self.daily_marketing[day] += self.cost_per_lead[lead.source]
+            else:
+                self.daily_outbound[day] += 1
 
     def contact(self, lead: Lead, now: float, outbound: bool = False) -> None:
         """First work on a lead; outbound leads are found by the person, so they do not wait."""
@@ -109,9 +105,6 @@ class Tally:
             self.revenue_new += lead.value
             value = lead.value
             self.cycle_hours.append(t - lead.arrived)
-            week = min(int(t // WEEK), len(self.weekly_deals) - 1)
-            self.weekly_deals[week] += 1
-            self.weekly_revenue[week] += value
             day = int(t // 24)
             self.daily_revenue[day] += value
             self.daily_revenue_new[day] += value
@@ -132,7 +125,6 @@ class Tally:
             return
         self.repeat_purchases += 1
         self.revenue_repeat += value
-        self.weekly_revenue[min(int(t // WEEK), len(self.weekly_revenue) - 1)] += value
 
     def busy(self, role: str, lo: float, hi: float, worked: float, segments: Any) -> None:
         """Spread `worked` hours in [lo, hi) over the days they fall on."""
@@ -166,6 +158,30 @@ class Tally:
         self.revenue_lost_with_owner = sim.customers.lost_revenue
         self.leavers = sorted(p.leaves for p in staffing.people if p.leaves < self.horizon)
 
+    @staticmethod
+    def _weekly(daily: list[float], weeks: int) -> list[float]:
+        return [sum(daily[7 * w : 7 * w + 7]) for w in range(weeks)]
+
+    @property
+    def weeks(self) -> int:
+        return max(1, math.ceil(self.horizon / WEEK))
+
+    @property
+    def weekly_leads(self) -> list[float]:
+        return self._weekly(self.daily_leads, self.weeks)
+
+    @property
+    def weekly_outbound(self) -> list[float]:
+        return self._weekly(self.daily_outbound, self.weeks)
+
+    @property
+    def weekly_deals(self) -> list[float]:
+        return self._weekly(self.daily_deals, self.weeks)
+
+    @property
+    def weekly_revenue(self) -> list[float]:
+        return self._weekly(self.daily_revenue, self.weeks)
+
     def measured_weeks(self) -> slice:
         """Weekly slots wholly inside the measured window."""
         first = math.ceil(self.warmup / WEEK)
@@ -173,10 +189,14 @@ class Tally:
         return slice(first, max(first, last))
 
 
+def days_absent(p: PersonRt, tally: Tally) -> float:
+    """Days the person was away while employed in the measured window."""
+    lo, hi = max(p.hired, tally.warmup), min(p.leaves, tally.horizon)
+    return sum(max(0.0, min(b, hi) - max(a, lo)) for a, b in p.holes) / 24
+
+
 def person_row(p: PersonRt, tally: Tally) -> dict[str, Any]:
     """One row of people.parquet: what this person did in this replication."""
-    lo, hi = max(p.hired, tally.warmup), min(p.leaves, tally.horizon)
-    absent = sum(max(0.0, min(b, hi) - max(a, lo)) for a, b in p.holes) / 24
     row: dict[str, Any] = {
         "person": p.name,
         "role": p.role,
@@ -191,7 +211,7 @@ def person_row(p: PersonRt, tally: Tally) -> dict[str, Any]:
         "customers_lost_with_them": p.customers_lost,
         "hours_worked": p.busy_hours,
         "hours_available": p.available_hours,
-        "days_absent": absent,
+        "days_absent": days_absent(p, tally),
         "attempts": p.attempts,
         "successes": p.successes,
     }
