@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from salessim import experiment, loader, results, whatif
+from salessim import experiment, loader, report, results, whatif
 from salessim.errors import ResultsError, SalessimError, ScenarioError
 from salessim.experiment import Progress as ProgressFn
 from salessim.experiment import RunResult
@@ -234,6 +234,7 @@ def run_cmd(
     )
     result = _durable_run(scenario, file, folder, replications, seed, workers, quiet, leads,
                           scheduler, resume)  # fmt: skip
+    _report(folder, quiet)
     if not quiet:
         print_table([result])
         out_console.print(f"Results in {folder}{os.sep} (seed {result.seed})", highlight=False)
@@ -306,6 +307,29 @@ def _durable_run(
     return result
 
 
+def _report(folder: Path, quiet: bool) -> None:
+    target = guarded(lambda: report.write(folder))
+    if not quiet:
+        out_console.print(f"Report: {target}", highlight=False)
+
+
+@app.command("report")
+def report_cmd(
+    folder: Annotated[Path, typer.Argument(help="Results folder written by run/compare/...")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Report file (default: FOLDER/report.html).")
+    ] = None,
+) -> None:
+    """Rebuild the HTML report of a results folder from its files alone.
+
+    The page embeds plotly.js, so it opens offline and can be sent as one file.
+
+    Example: salessim report results/comparison
+    """
+    target = guarded(lambda: report.write(folder, out))
+    out_console.print(f"Report: {target}", highlight=False)
+
+
 ResumeOpt = Annotated[
     bool, typer.Option("--resume", help="Continue an interrupted run in the same folder.")
 ]
@@ -343,6 +367,7 @@ def compare(
     guarded(lambda: results.write_csv(out / "comparison.csv", table))
     diffs = pd.concat([experiment.paired_differences(runs[0], r) for r in runs[1:]])
     guarded(lambda: results.write_csv(out / "differences.csv", diffs))
+    _report(out, quiet)
     if not quiet:
         print_table(runs)
         print_verdicts(diffs)
@@ -388,6 +413,7 @@ def sweep(
     run_point = _runner(subfolders, file, replications, seed, workers, quiet, scheduler, resume)
     table, _ = guarded(lambda: whatif.sweep(file, points, run_point))
     guarded(lambda: results.write_csv(folder / "sweep.csv", table))
+    _report(folder, quiet)
     if not quiet:
         print_frame(table, [c for c in table.columns if not c.endswith(("p10", "p90"))][:10])
         out_console.print(f"Results in {folder}{os.sep} (seed {seed})", highlight=False)
@@ -424,6 +450,7 @@ def stress(
     run_variant = _runner(subfolders, file, replications, seed, workers, quiet, scheduler, resume)
     table, _, _ = whatif.stress(scenario, run_variant, when, days)
     guarded(lambda: results.write_csv(folder / "stress.csv", table))
+    _report(folder, quiet)
     if not quiet:
         out_console.print(
             f"Each person {'absent ' + str(days) + ' days' if days else 'leaves'} "

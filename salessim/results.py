@@ -62,7 +62,10 @@ def prepare_folder(path: Path, force: bool) -> Path:
 
 def write_atomic(target: Path, write: Callable[[Path], object]) -> None:
     """Call `write(tmp)` on a temporary file beside `target`, then rename it onto `target`."""
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    except OSError as exc:
+        raise ResultsError(f"cannot write {target}: {exc.strerror or exc}") from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:

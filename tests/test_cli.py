@@ -93,7 +93,9 @@ def test_schema_is_json() -> None:
     assert "stages" in json.loads(result.output)["properties"]
 
 
-@pytest.mark.parametrize("command", ["validate", "schema", "run", "compare", "sweep", "stress"])
+@pytest.mark.parametrize(
+    "command", ["validate", "schema", "run", "compare", "sweep", "stress", "report"]
+)
 def test_every_command_has_help_with_an_example(command: str) -> None:
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0

@@ -1,0 +1,400 @@
+"""Plotly figures of the HTML report, one function per chart.
+
+Each function takes plain pandas frames read from a results folder (never simulation state) and
+returns a `plotly.graph_objects.Figure`; `report` lays them out with a caption. Colours come from
+`colour(i)` so a scenario keeps its colour across every chart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+PALETTE = (
+    "#4C78A8",
+    "#F58518",
+    "#54A24B",
+    "#E45756",
+    "#72B7B2",
+    "#B279A2",
+    "#9D755D",
+    "#FF9DA6",
+    "#BAB0AC",
+    "#EECA3B",
+)
+LAYOUT: dict[str, Any] = {
+    "template": "plotly_white",
+    "font": {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 13},
+    "margin": {"l": 70, "r": 30, "t": 50, "b": 60},
+    "legend": {"orientation": "h", "y": -0.18},
+    "hoverlabel": {"namelength": -1},
+}
+
+
+@dataclass
+class RunData:
+    """One run of a results folder, as the report sees it: what its files say, nothing more."""
+
+    label: str
+    manifest: dict[str, Any]
+    scenario: dict[str, Any]
+    summary: pd.DataFrame  # summary.csv indexed by metric
+    revenue: pd.Series  # revenue of each replication
+    bands: pd.DataFrame  # timeseries_summary.csv
+    colour: str = field(default=PALETTE[0])
+
+    def value(self, metric: str, column: str = "mean") -> float:
+        """A statistic of a summary metric (NaN when this run has no such metric)."""
+        return float(self.summary[column].get(metric, math.nan))
+
+    def mean(self, metric: str) -> float:
+        return self.value(metric)
+
+    def ci(self, metric: str) -> tuple[float, float]:
+        return (self.value(metric, "ci_low"), self.value(metric, "ci_high"))
+
+    def date(self, day: float) -> dt.date:
+        calendar: dict[str, Any] = self.scenario["calendar"]
+        start = dt.date.fromisoformat(str(calendar["start"]))
+        return start + dt.timedelta(days=float(day))
+
+
+def colour(index: int) -> str:
+    return PALETTE[index % len(PALETTE)]
+
+
+def _figure(title: str, height: int = 420, **layout: Any) -> go.Figure:
+    fig = go.Figure()
+    fig.update_layout(LAYOUT, title={"text": title, "x": 0.01}, height=height, **layout)
+    return fig
+
+
+def funnel_steps(run: RunData) -> list[tuple[str, float]]:
+    """(label, mean count) from leads arrived through each selling stage to deals won."""
+    steps = [
+        ("Leads arrived", run.mean("leads_arrived")),
+        ("Contacted", run.mean("leads_contacted")),
+    ]
+    chain = selling_chain(run.scenario)
+    for stage in chain[:-1]:
+        steps.append((f"Past {stage}", run.mean(f"stage.{stage}.succeeded")))
+    steps.append(("Won", run.mean("won")))
+    return [(label, value) for label, value in steps if not math.isnan(value)]
+
+
+def selling_chain(scenario: dict[str, Any]) -> list[str]:
+    """Stage names a lead passes on its way to `won`, in order (prospecting stages excluded)."""
+    stages: dict[str, Any] = scenario.get("stages", {})
+    entries = [src.get("entry_stage") for src in scenario.get("leads", [])]
+    work = [name for name, st in stages.items() if st.get("kind", "work") == "work"]
+    current = next((e for e in entries if e), work[0] if work else None)
+    chain: list[str] = []
+    while current in stages and current not in chain:
+        chain.append(current)
+        current = stages[current].get("next", "won")
+    return chain
+
+
+def funnel(runs: Sequence[RunData]) -> go.Figure:
+    cols = min(len(runs), 3)
+    rows = math.ceil(len(runs) / cols)
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=[r.label for r in runs],
+        horizontal_spacing=0.12,
+        vertical_spacing=0.12,
+    )
+    for i, run in enumerate(runs):
+        labels, values = zip(*funnel_steps(run), strict=True)
+        fig.add_trace(
+            go.Funnel(
+                y=list(labels),
+                x=list(values),
+                name=run.label,
+                marker={"color": run.colour},
+                textinfo="value+percent initial",
+                texttemplate="%{value:,.0f} (%{percentInitial:.1%})",
+                hovertemplate="%{y}: %{x:,.1f} leads on average<extra>" + run.label + "</extra>",
+            ),
+            row=i // cols + 1,
+            col=i % cols + 1,
+        )
+    fig.update_layout(
+        LAYOUT,
+        title={"text": "Funnel: leads reaching each step (mean per replication)", "x": 0.01},
+        height=320 * rows + 80,
+        showlegend=False,
+    )
+    return fig
+
+
+def revenue_box(runs: Sequence[RunData], currency: str) -> go.Figure:
+    fig = _figure("Revenue across replications", showlegend=False)
+    for run in runs:
+        fig.add_trace(
+            go.Box(
+                y=run.revenue,
+                name=run.label,
+                marker_color=run.colour,
+                boxmean=True,
+                boxpoints="outliers",
+                hovertemplate="%{y:,.0f} " + currency + "<extra></extra>",
+            )
+        )
+    fig.update_yaxes(
+        title=f"Revenue after warm-up ({currency})", tickformat="~s", rangemode="tozero"
+    )
+    return fig
+
+
+def weekly_revenue(runs: Sequence[RunData], currency: str) -> go.Figure:
+    fig = _figure("Weekly revenue: mean and 80% band (p10 to p90)", height=460)
+    for run in runs:
+        weeks = run.bands[run.bands["period"] == "week"]
+        if weeks.empty:
+            continue
+        dates = [run.date(d) for d in weeks["start_day"]]
+        fig.add_trace(
+            go.Scatter(
+                x=dates + dates[::-1],
+                y=list(weeks["revenue_p90"]) + list(weeks["revenue_p10"])[::-1],
+                fill="toself",
+                fillcolor=_transparent(run.colour),
+                line_width=0,
+                hoverinfo="skip",
+                legendgroup=run.label,
+                showlegend=False,
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=dates,
+                y=weeks["revenue_mean"],
+                name=run.label,
+                line={"color": run.colour, "width": 2},
+                legendgroup=run.label,
+                hovertemplate="week of %{x}: %{y:,.0f} "
+                + currency
+                + "<extra>"
+                + run.label
+                + "</extra>",
+            )
+        )
+        _mark_events(fig, run)
+    fig.update_yaxes(title=f"Revenue per week ({currency})", tickformat="~s", rangemode="tozero")
+    fig.update_xaxes(title="Week starting")
+    return fig
+
+
+def _mark_events(fig: go.Figure, run: RunData) -> None:
+    for event in run.scenario.get("events", []):
+        when = run.date(event["day"]).isoformat()
+        who = event.get("person") or event.get("role") or ""
+        fig.add_shape(
+            type="line",
+            x0=when,
+            x1=when,
+            yref="paper",
+            y0=0,
+            y1=1,
+            line={"color": run.colour, "dash": "dash", "width": 1.5},
+        )
+        fig.add_annotation(
+            x=when,
+            yref="paper",
+            y=1.0,
+            yanchor="bottom",
+            showarrow=False,
+            text=f"{who} {event['action']} (day {event['day']:g})",
+            font={"color": run.colour, "size": 11},
+        )
+
+
+def _transparent(hex_colour: str, alpha: float = 0.18) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def grouped_bars(
+    runs: Sequence[RunData], prefix: str, suffix: str, title: str, axis: str, percent: bool
+) -> go.Figure:
+    """One bar per run for each `prefix.<name>.suffix` metric, with its 95% CI."""
+    fig = _figure(title, barmode="group")
+    for run in runs:
+        names = [
+            m[len(prefix) : -len(suffix)]
+            for m in run.summary.index
+            if m.startswith(prefix) and m.endswith(suffix)
+        ]
+        means = [run.mean(f"{prefix}{n}{suffix}") for n in names]
+        cis = [run.ci(f"{prefix}{n}{suffix}") for n in names]
+        fig.add_trace(
+            go.Bar(
+                x=names,
+                y=means,
+                name=run.label,
+                marker_color=run.colour,
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": [_gap(hi, m) for m, (_, hi) in zip(means, cis, strict=True)],
+                    "arrayminus": [_gap(m, lo) for m, (lo, _) in zip(means, cis, strict=True)],
+                },
+                hovertemplate="%{x}: %{y:"
+                + (".0%" if percent else ",.2f")
+                + "}<extra>"
+                + run.label
+                + "</extra>",
+            )
+        )
+    fig.update_yaxes(title=axis, tickformat=".0%" if percent else None, rangemode="tozero")
+    return fig
+
+
+def _gap(a: float, b: float) -> float:
+    gap = a - b
+    return 0.0 if math.isnan(gap) else max(gap, 0.0)
+
+
+def stress_bars(table: pd.DataFrame, currency: str, colours: dict[str, str]) -> go.Figure:
+    """Ranked revenue lost per person; `colours` gives each drawn variant's colour (else grey)."""
+    ranked = table.sort_values("revenue_lost")
+    fig = _figure(
+        "Revenue lost when each person goes (mean and 95% CI)",
+        height=max(300, 60 + 40 * len(ranked)),
+        showlegend=False,
+    )
+    fig.add_trace(
+        go.Bar(
+            y=ranked["person"],
+            x=ranked["revenue_lost"],
+            orientation="h",
+            marker_color=[colours.get(p, "#999999") for p in ranked["person"]],
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": (ranked["revenue_lost_high"] - ranked["revenue_lost"]).clip(lower=0),
+                "arrayminus": (ranked["revenue_lost"] - ranked["revenue_lost_low"]).clip(lower=0),
+            },
+            customdata=ranked[["role", "revenue_lost_share"]],
+            hovertemplate="%{y} (%{customdata[0]}): %{x:,.0f} "
+            + currency
+            + " lost, %{customdata[1]:.0%} of revenue<extra></extra>",
+        )
+    )
+    fig.update_xaxes(title=f"Revenue lost against the unchanged team ({currency})", tickformat="~s")
+    return fig
+
+
+SWEEP_KPIS = (
+    ("revenue", "Revenue"),
+    ("profit", "Profit"),
+    ("won", "Deals won"),
+    ("lead_to_won", "Lead-to-won conversion"),
+)
+
+
+def sweep_chart(table: pd.DataFrame, params: list[str], currency: str) -> go.Figure:
+    kpis = [(k, t) for k, t in SWEEP_KPIS if f"{k}.mean" in table.columns]
+    numeric = all(pd.api.types.is_numeric_dtype(table[p]) for p in params)
+    if len(params) == 2 and numeric:
+        return _sweep_heatmap(table, params, kpis[:2], currency)
+    x = table[params[0]] if len(params) == 1 and numeric else _point_labels(table, params)
+    fig = make_subplots(
+        rows=2,
+        cols=2,
+        subplot_titles=[t for _, t in kpis],
+        vertical_spacing=0.18,
+        horizontal_spacing=0.12,
+    )
+    for i, (kpi, title) in enumerate(kpis):
+        mean, low, high = table[f"{kpi}.mean"], table[f"{kpi}.ci_low"], table[f"{kpi}.ci_high"]
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=mean,
+                mode="lines+markers",
+                name=title,
+                line={"color": PALETTE[0]},
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": (high - mean).clip(lower=0),
+                    "arrayminus": (mean - low).clip(lower=0),
+                },
+            ),
+            row=i // 2 + 1,
+            col=i % 2 + 1,
+        )
+        unit = "" if kpi in ("won", "lead_to_won") else f" ({currency})"
+        fig.update_yaxes(
+            title=title + unit,
+            row=i // 2 + 1,
+            col=i % 2 + 1,
+            tickformat=".1%" if kpi == "lead_to_won" else "~s",
+        )
+        fig.update_xaxes(
+            title=", ".join(params),
+            row=i // 2 + 1,
+            col=i % 2 + 1,
+            tickvals=list(x) if len(x) <= 12 else None,
+        )
+    fig.update_layout(
+        LAYOUT,
+        title={"text": "KPIs against the swept settings (mean, 95% CI)", "x": 0.01},
+        height=640,
+        showlegend=False,
+    )
+    return fig
+
+
+def _point_labels(table: pd.DataFrame, params: list[str]) -> list[str]:
+    return [", ".join(f"{p}={plain(table[p].iloc[i])}" for p in params) for i in range(len(table))]
+
+
+def plain(value: object) -> str:
+    """A swept value as the user typed it: 2 rather than 2.0."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _sweep_heatmap(
+    table: pd.DataFrame, params: list[str], kpis: list[tuple[str, str]], currency: str
+) -> go.Figure:
+    fig = make_subplots(
+        rows=1,
+        cols=len(kpis),
+        subplot_titles=[f"{t} ({currency})" for _, t in kpis],
+        horizontal_spacing=0.15,
+    )
+    for i, (kpi, title) in enumerate(kpis):
+        grid = table.pivot_table(index=params[1], columns=params[0], values=f"{kpi}.mean")
+        fig.add_trace(
+            go.Heatmap(
+                z=grid.values,
+                x=[str(v) for v in grid.columns],
+                y=[str(v) for v in grid.index],
+                colorscale="Viridis",
+                texttemplate="%{z:.3~s}",
+                showscale=False,
+                name=title,
+                hovertemplate=f"{params[0]}=%{{x}}, {params[1]}=%{{y}}: %{{z:,.0f}}<extra></extra>",
+            ),
+            row=1,
+            col=i + 1,
+        )
+        fig.update_xaxes(title=params[0], type="category", row=1, col=i + 1)
+        fig.update_yaxes(title=params[1], type="category", row=1, col=i + 1)
+    fig.update_layout(
+        LAYOUT, title={"text": "KPIs over the grid of swept settings (mean)", "x": 0.01}, height=460
+    )
+    return fig

@@ -1,0 +1,419 @@
+"""The HTML report of a results folder, rebuilt from its files alone.
+
+`build(folder)` reads what `run`, `compare`, `sweep` or `stress` wrote (manifests, resolved
+scenarios, summaries, replications, weekly bands, comparison/sweep/stress tables) and returns one
+self-contained page: plotly.js is embedded once, each chart is a `div` with a caption saying how
+to read it. Nothing in the page depends on where the folder is, so a copied folder gives the same
+report. `write(folder)` saves it as `report.html` beside the results.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
+
+from salessim import charts
+from salessim.charts import RunData
+from salessim.errors import ResultsError
+from salessim.results import write_text
+
+MAX_RUNS_DRAWN = 8
+CARDS = (
+    ("revenue", "Revenue", "money"),
+    ("profit", "Profit", "money"),
+    ("won", "Deals won", "count"),
+    ("lead_to_won", "Lead-to-customer conversion", "ratio"),
+    ("cac", "Cost to acquire a customer", "money"),
+    ("top_person_revenue_share", "Top person's share of revenue", "ratio"),
+)
+VERDICT_METRICS = (
+    "revenue",
+    "profit",
+    "won",
+    "lead_to_won",
+    "cac",
+    "top_person_revenue_share",
+    "resignation_revenue_dip",
+)
+RATIO_WORDS = (
+    "conversion",
+    "utilisation",
+    "share",
+    "herfindahl",
+    "lead_to_won",
+    "churn_rate",
+    "growth",
+    "revenue_dip",
+)
+MONEY_PREFIXES = ("revenue", "cost_", "profit", "gross_profit", "cac", "ltv_")
+
+
+@dataclass
+class Folder:
+    """What a results folder holds, in the order the report shows it."""
+
+    kind: str  # run, compare, sweep or stress
+    runs: list[RunData]
+    differences: pd.DataFrame | None = None
+    sweep: pd.DataFrame | None = None
+    sweep_params: list[str] = field(default_factory=list)
+    stress: pd.DataFrame | None = None
+    runs_total: int = 0
+
+
+def _read_json(path: Path) -> dict[str, object]:
+    result: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
+    return result
+
+
+def read_run(folder: Path, label: str | None = None) -> RunData:
+    """One run folder's files, as the report needs them."""
+    try:
+        manifest = _read_json(folder / "manifest.json")
+        scenario = _read_json(folder / "scenario.json")
+        summary = pd.read_csv(folder / "summary.csv").set_index("metric")
+        revenue = pd.read_parquet(folder / "replications.parquet", columns=["revenue"])["revenue"]
+        bands = pd.read_csv(folder / "timeseries_summary.csv")
+    except (OSError, ValueError, KeyError) as exc:
+        raise ResultsError(f"cannot read the run in {folder.name}: {exc}") from exc
+    return RunData(label or str(scenario["name"]), manifest, scenario, summary, revenue, bands)
+
+
+def _sub_runs(root: Path, names: Sequence[str], labels: Sequence[str]) -> list[RunData]:
+    runs = [read_run(root / n, label) for n, label in zip(names, labels, strict=True)]
+    for i, run in enumerate(runs):
+        run.colour = charts.colour(i)
+    return runs
+
+
+def read_folder(folder: Path) -> Folder:
+    """Recognise a results folder by the files it holds and read them."""
+    try:
+        return _read_folder(folder)
+    except (OSError, ValueError, KeyError) as exc:
+        raise ResultsError(f"cannot read the results in {folder}: {exc}") from exc
+
+
+def _read_folder(folder: Path) -> Folder:
+    if (folder / "comparison.csv").exists():
+        names = list(dict.fromkeys(pd.read_csv(folder / "comparison.csv")["scenario"]))
+        diffs = pd.read_csv(folder / "differences.csv")
+        return Folder(
+            "compare", _sub_runs(folder, names, names), differences=diffs, runs_total=len(names)
+        )
+    if (folder / "sweep.csv").exists():
+        table = pd.read_csv(folder / "sweep.csv")
+        params = [c for c in table.columns[1:] if not _is_stat(c)]
+        labels = [
+            ", ".join(
+                f"{'.'.join(p.split('.')[-2:])}={charts.plain(table[p].iloc[i])}" for p in params
+            )
+            for i in range(len(table))
+        ]
+        shown = list(range(min(len(table), MAX_RUNS_DRAWN)))
+        runs = _sub_runs(
+            folder, [f"point_{int(table['point'][i])}" for i in shown], [labels[i] for i in shown]
+        )
+        return Folder("sweep", runs, sweep=table, sweep_params=params, runs_total=len(table))
+    if (folder / "stress.csv").exists():
+        table = pd.read_csv(folder / "stress.csv")
+        people = list(table["person"])[: MAX_RUNS_DRAWN - 1]
+        runs = _sub_runs(
+            folder,
+            ["baseline", *(f"without_{p}" for p in people)],
+            ["unchanged team", *(f"without {p}" for p in people)],
+        )
+        return Folder("stress", runs, stress=table, runs_total=len(table) + 1)
+    if (folder / "manifest.json").exists():
+        return Folder("run", [read_run(folder)], runs_total=1)
+    raise ResultsError(
+        f"{folder} is not a salessim results folder: it holds none of manifest.json, "
+        "comparison.csv, sweep.csv or stress.csv; give the folder that run, compare, sweep "
+        "or stress wrote (--out)"
+    )
+
+
+def _is_stat(column: str) -> bool:
+    return column.rsplit(".", 1)[-1] in ("mean", "ci_low", "ci_high", "p10", "p90")
+
+
+def human(value: float, kind: str, currency: str = "") -> str:
+    """A number rounded for people: 3 significant figures, k/M for money, % for ratios."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if kind == "ratio":
+        return f"{value:.1%}" if abs(value) < 10 else f"{value:.3g}"
+    if kind == "money":
+        for size, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
+            if abs(value) >= size:
+                return f"{value / size:.3g}{suffix} {currency}".rstrip()
+        return f"{value:.3g} {currency}".rstrip()
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def metric_kind(metric: str) -> str:
+    """How to round a summary metric: `ratio` (as %), `money` (currency) or `count`."""
+    if any(word in metric for word in RATIO_WORDS):
+        return "ratio"
+    if metric.startswith(MONEY_PREFIXES) or metric.endswith("hiring_cost"):
+        return "money"
+    return "count"
+
+
+def _figure_html(fig: go.Figure, div_id: str) -> str:
+    return str(
+        fig.to_html(
+            full_html=False,
+            include_plotlyjs=False,
+            div_id=div_id,
+            config={"displaylogo": False, "responsive": True},
+        )
+    )
+
+
+def _chart(fig: go.Figure, div_id: str, how_to_read: str) -> str:
+    return (
+        f'<section class="chart">{_figure_html(fig, div_id)}'
+        f'<p class="how">How to read this: {html.escape(how_to_read)}</p></section>'
+    )
+
+
+def _cards(runs: Sequence[RunData], currency: str) -> str:
+    rows = []
+    for run in runs:
+        cells = []
+        for metric, title, kind in CARDS:
+            lo, hi = run.ci(metric)
+            cells.append(
+                f'<div class="card"><div class="k">{html.escape(title)}</div>'
+                f'<div class="v">{human(run.mean(metric), kind, currency)}</div>'
+                f'<div class="ci">95% CI {human(lo, kind, currency)} to {human(hi, kind, currency)}'
+                "</div></div>"
+            )
+        rows.append(
+            f'<div class="cards" style="border-left-color:{run.colour}">'
+            f"<h3>{html.escape(run.label)}</h3>{''.join(cells)}</div>"
+        )
+    return "".join(rows)
+
+
+def _verdict_line(row: pd.Series, currency: str) -> str:
+    if isinstance(row["verdict"], str) and row["verdict"]:
+        return str(row["verdict"])
+    kind = metric_kind(str(row["metric"]))
+    return (
+        f"no clear difference in {row['metric']} between {row['scenario']} and "
+        f"{row['baseline']} (difference {human(row['diff'], kind, currency)}, 95% CI "
+        f"{human(row['diff_low'], kind, currency)} to {human(row['diff_high'], kind, currency)})"
+    )
+
+
+def _verdicts(diffs: pd.DataFrame, currency: str) -> str:
+    chosen = diffs[diffs["metric"].isin(VERDICT_METRICS)]
+    items = "".join(
+        f"<li>{html.escape(_verdict_line(row, currency))}</li>" for _, row in chosen.iterrows()
+    )
+    return (
+        f"<section><h2>What differs</h2><ul class='verdicts'>{items}</ul><p class='how'>"
+        "How to read this: each line pairs a scenario with the first one on the same random "
+        "numbers (same leads, same sick days); the interval is for the difference. Where "
+        "the interval includes 0% the data do not show a difference.</p></section>"
+    )
+
+
+def _summary_table(runs: Sequence[RunData], currency: str) -> str:
+    metrics = list(dict.fromkeys(m for run in runs for m in run.summary.index))
+    head = "".join(f'<th style="color:{r.colour}">{html.escape(r.label)}</th>' for r in runs)
+    body = []
+    for metric in metrics:
+        kind = metric_kind(metric)
+        cells = []
+        for run in runs:
+            lo, hi = run.ci(metric)
+            cells.append(
+                f"<td>{human(run.mean(metric), kind, currency)}"
+                f"<small> ({human(lo, kind, currency)} to {human(hi, kind, currency)})"
+                "</small></td>"
+            )
+        body.append(f"<tr><th>{html.escape(metric)}</th>{''.join(cells)}</tr>")
+    return (
+        f"<section><h2>All summary metrics</h2><p class='how'>Mean over replications with its "
+        "95% confidence interval. Definitions: docs/metrics.md.</p><div class='scroll'>"
+        f"<table><thead><tr><th>metric</th>{head}</tr></thead><tbody>{''.join(body)}"
+        "</tbody></table></div></section>"
+    )
+
+
+def _header(found: Folder) -> str:
+    first = found.runs[0]
+    names = ", ".join(html.escape(r.label) for r in found.runs)
+    title = {
+        "run": f"Simulation of {names}",
+        "compare": f"Comparison: {names}",
+        "sweep": f"Sweep of {html.escape(str(first.scenario['name']))}",
+        "stress": f"Key-person test of {html.escape(str(first.scenario['name']))}",
+    }
+    m = first.manifest
+    shown = (
+        f" ({len(found.runs)} of {found.runs_total} drawn)"
+        if found.runs_total > len(found.runs)
+        else ""
+    )
+    files = ", ".join(
+        sorted({Path(str(r.manifest.get("scenario_file") or "")).name for r in found.runs} - {""})
+    )
+    described: dict[str, RunData] = {}
+    for run in found.runs:
+        described.setdefault(str(run.scenario["name"]), run)
+    descriptions = "".join(
+        f"<li><b style='color:{r.colour}'>{html.escape(name)}</b>: "
+        f"{html.escape(str(r.scenario.get('description') or ''))}</li>"
+        for name, r in described.items()
+    )
+    return (
+        f"<header><h1>{title[found.kind]}</h1><p class='meta'>seed {m['seed']} · "
+        f"{m['replications']} replications per scenario{shown} · horizon "
+        f"{first.scenario['horizon_days']:g} days after a {first.scenario['warmup_days']:g}-day "
+        f"warm-up · currency {html.escape(str(first.scenario.get('currency', '')))} · run on "
+        f"{str(m['created'])[:10]} with salessim {m['versions']['salessim']}"
+        f"{' · from ' + html.escape(files) if files else ''}</p><ul>{descriptions}</ul>"
+        "</header>"
+    )
+
+
+def _run_charts(runs: Sequence[RunData], currency: str) -> list[str]:
+    return [
+        _chart(
+            charts.funnel(runs),
+            "funnel",
+            "each bar is the average number of leads (after the warm-up) that reached that "
+            "step; the percentage is the share of all leads that arrived.",
+        ),
+        _chart(
+            charts.revenue_box(runs, currency),
+            "revenue-box",
+            "each box spans the middle half of the replications, the line is the median, "
+            "the dashed line the mean; the whiskers show how bad or good a year can get.",
+        ),
+        _chart(
+            charts.weekly_revenue(runs, currency),
+            "weekly-revenue",
+            "the line is the average week, the shaded band covers 8 of 10 replications; "
+            "dashed vertical lines mark scheduled events such as a resignation.",
+        ),
+        _chart(
+            charts.grouped_bars(
+                runs,
+                "role.",
+                ".utilisation",
+                "Utilisation per role",
+                "Share of available hours spent working",
+                percent=True,
+            ),
+            "utilisation",
+            "near 100% a role is the bottleneck and leads queue for it; low bars are spare "
+            "capacity. Prospecting roles fill their spare time by finding leads.",
+        ),
+        _chart(
+            charts.grouped_bars(
+                runs,
+                "stage.",
+                ".queue_mean",
+                "Leads waiting per stage",
+                "Leads waiting (average over time)",
+                percent=False,
+            ),
+            "queues",
+            "how many leads on average wait for each stage; a long queue in front of a stage "
+            "means its people are too few or leads go cold waiting.",
+        ),
+    ]
+
+
+def _extra_charts(found: Folder, currency: str) -> list[str]:
+    parts = []
+    if found.stress is not None:
+        colours = {r.label.removeprefix("without "): r.colour for r in found.runs[1:]}
+        parts.append(
+            _chart(
+                charts.stress_bars(found.stress, currency, colours),
+                "stress",
+                "the longest bar is the person the business depends on most: the "
+                "revenue lost, over the rest of the horizon, if they leave (or are "
+                "absent). Whiskers are 95% intervals; a whisker crossing 0 means "
+                "the loss is not clear at this number of replications.",
+            )
+        )
+    if found.sweep is not None:
+        parts.append(
+            _chart(
+                charts.sweep_chart(found.sweep, found.sweep_params, currency),
+                "sweep",
+                "each point is one combination of settings, run on the same random "
+                "numbers; look for where more of a setting stops paying off.",
+            )
+        )
+    return parts
+
+
+STYLE = """
+body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:0 auto;max-width:1200px;
+padding:1rem 2rem;color:#222}h1{margin-bottom:.2rem}.meta{color:#555}.how{color:#555;
+font-size:.9rem;margin:.2rem 0 1.5rem}.cards{display:flex;flex-wrap:wrap;gap:.6rem;
+border-left:6px solid;padding:.4rem .8rem;margin:.6rem 0}.cards h3{width:100%;margin:.2rem 0}
+.card{background:#f5f6f8;border-radius:6px;padding:.5rem .8rem;min-width:150px;flex:1}
+.card .k{font-size:.8rem;color:#555}.card .v{font-size:1.4rem;font-weight:600}
+.card .ci{font-size:.75rem;color:#666}table{border-collapse:collapse;font-size:.85rem}
+td,th{border-bottom:1px solid #ddd;padding:.2rem .6rem;text-align:right}th:first-child{
+text-align:left}small{color:#777}.scroll{overflow-x:auto}#problems{display:none;
+background:#fee;border:1px solid #c00;padding:.5rem}
+"""
+ERROR_TRAP = (
+    "<script>window.salessimErrors=[];window.addEventListener('error',function(e){"
+    "window.salessimErrors.push(String(e.message));});</script>"
+)
+DRAW_CHECK = """<script>window.addEventListener('load',function(){setTimeout(function(){
+var charts=document.querySelectorAll('.plotly-graph-div'),drawn=0;
+charts.forEach(function(c){if(c.querySelector('svg.main-svg'))drawn++;});
+var b=document.body;b.dataset.charts=charts.length;b.dataset.drawn=drawn;
+b.dataset.errors=window.salessimErrors.length;
+if(drawn<charts.length||window.salessimErrors.length){var p=document.getElementById('problems');
+p.style.display='block';p.textContent='Some charts could not be drawn ('+drawn+' of '+
+charts.length+'). '+window.salessimErrors.join(' ');}},500);});</script>"""
+
+
+def build(folder: Path) -> str:
+    """The report page of a results folder, as one HTML string."""
+    found = read_folder(folder)
+    currency = str(found.runs[0].scenario.get("currency", ""))
+    parts = [_header(found), "<div id='problems'></div>"]
+    if found.differences is not None and not found.differences.empty:
+        parts.append(_verdicts(found.differences, currency))
+    parts += _extra_charts(found, currency)
+    parts += ["<h2>Key figures</h2>", _cards(found.runs, currency)]
+    parts += _run_charts(found.runs, currency)
+    parts.append(_summary_table(found.runs, currency))
+    title = html.escape(f"salessim report: {', '.join(r.label for r in found.runs)}")
+    return (
+        f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"
+        f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<style>{STYLE}</style>{ERROR_TRAP}<script>{get_plotlyjs()}</script></head><body>"
+        f"{''.join(parts)}{DRAW_CHECK}</body></html>\n"
+    )
+
+
+def write(folder: Path, target: Path | None = None) -> Path:
+    """Build the report of `folder` and save it (atomically) as `target` or folder/report.html."""
+    target = target or folder / "report.html"
+    write_text(target, build(folder))
+    return target
