@@ -22,7 +22,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from salessim import experiment, loader, report, results, whatif
+from salessim import experiment, limits, loader, report, results, whatif
 from salessim.errors import ResultsError, SalessimError, ScenarioError
 from salessim.experiment import Progress as ProgressFn
 from salessim.experiment import RunResult
@@ -73,6 +73,22 @@ SchedulerOpt = Annotated[
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing results folder.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")]
+MaxHoursOpt = Annotated[
+    float,
+    typer.Option("--max-hours", min=0, help="Refuse a batch estimated to take longer (hours)."),
+]
+NoLimitOpt = Annotated[
+    bool,
+    typer.Option("--no-limit", help="Start even if the batch looks too big for this machine."),
+]
+
+
+def check_size(scenarios: Sequence[Scenario], n: int, workers: int | None, max_hours: float,
+               no_limit: bool, leads: bool = False) -> None:  # fmt: skip
+    """Refuse, before anything is written, a batch that would exhaust the machine."""
+    if not no_limit:
+        cores = workers or os.cpu_count() or 1
+        guarded(lambda: limits.check(scenarios, n, cores, max_hours, leads))
 
 
 def fail(message: str) -> None:
@@ -217,6 +233,8 @@ def run_cmd(
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue an interrupted run in the same folder.")
     ] = False,
+    max_hours: MaxHoursOpt = limits.DEFAULT_MAX_HOURS,
+    no_limit: NoLimitOpt = False,
 ) -> None:
     """Run replications of one scenario and write results/<name>/.
 
@@ -226,15 +244,17 @@ def run_cmd(
     Example: salessim run scenarios/two_level.yaml -n 200 --seed 1
     """
     scenario = guarded(lambda: loader.load(file))
+    check_size([scenario], replications, workers, max_hours, no_limit, leads)
     folder = out or default_out(scenario.name)
-    seed = (
-        _start_folder(folder.parent, False, True, seed, folder.name)
-        if resume
-        else (_start_folder(folder, force, False, seed, ""))
-    )
-    result = _durable_run(scenario, file, folder, replications, seed, workers, quiet, leads,
-                          scheduler, resume)  # fmt: skip
-    _report(folder, quiet)
+    with _locked(folder):
+        seed = (
+            _start_folder(folder.parent, False, True, seed, folder.name)
+            if resume
+            else (_start_folder(folder, force, False, seed, ""))
+        )
+        result = _durable_run(scenario, file, folder, replications, seed, workers, quiet, leads,
+                              scheduler, resume)  # fmt: skip
+        _report(folder, quiet)
     if not quiet:
         print_table([result])
         out_console.print(f"Results in {folder}{os.sep} (seed {result.seed})", highlight=False)
@@ -258,6 +278,16 @@ def _runner(
                             resume)  # fmt: skip
 
     return run
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """Hold the results folder's lock while a command writes there."""
+    lock = guarded(lambda: results.FolderLock(folder).__enter__())
+    try:
+        yield
+    finally:
+        lock.__exit__()
 
 
 def _start_folder(folder: Path, force: bool, resume: bool, seed: int | None, first: str) -> int:
@@ -348,6 +378,8 @@ def compare(
     force: ForceOpt = False,
     quiet: QuietOpt = False,
     resume: ResumeOpt = False,
+    max_hours: MaxHoursOpt = limits.DEFAULT_MAX_HOURS,
+    no_limit: NoLimitOpt = False,
 ) -> None:
     """Run scenarios with the same seeds and compare them side by side.
 
@@ -357,17 +389,19 @@ def compare(
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
         fail(f"Error: scenario names must differ to be compared, got {', '.join(names)}")
-    seed = _start_folder(out, force, resume, seed, names[0])
-    runs: list[RunResult] = []
-    for scenario, path in zip(scenarios, files, strict=True):
-        folder = out / scenario.name
-        runs.append(_durable_run(scenario, path, folder, replications, seed, workers, quiet,
-                                 False, scheduler, resume))  # fmt: skip
-    table = experiment.comparison_table(runs)
-    guarded(lambda: results.write_csv(out / "comparison.csv", table))
-    diffs = pd.concat([experiment.paired_differences(runs[0], r) for r in runs[1:]])
-    guarded(lambda: results.write_csv(out / "differences.csv", diffs))
-    _report(out, quiet)
+    check_size(scenarios, replications, workers, max_hours, no_limit)
+    with _locked(out):
+        seed = _start_folder(out, force, resume, seed, names[0])
+        runs: list[RunResult] = []
+        for scenario, path in zip(scenarios, files, strict=True):
+            folder = out / scenario.name
+            runs.append(_durable_run(scenario, path, folder, replications, seed, workers, quiet,
+                                     False, scheduler, resume))  # fmt: skip
+        table = experiment.comparison_table(runs)
+        guarded(lambda: results.write_csv(out / "comparison.csv", table))
+        diffs = pd.concat([experiment.paired_differences(runs[0], r) for r in runs[1:]])
+        guarded(lambda: results.write_csv(out / "differences.csv", diffs))
+        _report(out, quiet)
     if not quiet:
         print_table(runs)
         print_verdicts(diffs)
@@ -397,6 +431,8 @@ def sweep(
     force: ForceOpt = False,
     quiet: QuietOpt = False,
     resume: ResumeOpt = False,
+    max_hours: MaxHoursOpt = limits.DEFAULT_MAX_HOURS,
+    no_limit: NoLimitOpt = False,
 ) -> None:
     """Run the scenario at every combination of changed settings, with the same seeds.
 
@@ -407,13 +443,16 @@ def sweep(
     points = guarded(
         lambda: whatif.points_from_csv(from_csv) if from_csv else whatif.grid(sets or [])
     )
+    scenarios = guarded(lambda: whatif.load_points(file, points))
+    check_size(scenarios, replications, workers, max_hours, no_limit)
     folder = out or Path("results") / f"{file.stem}_sweep"
-    seed = _start_folder(folder, force, resume, seed, "point_0")
-    subfolders = [folder / f"point_{i}" for i in range(len(points))]
-    run_point = _runner(subfolders, file, replications, seed, workers, quiet, scheduler, resume)
-    table, _ = guarded(lambda: whatif.sweep(file, points, run_point))
-    guarded(lambda: results.write_csv(folder / "sweep.csv", table))
-    _report(folder, quiet)
+    with _locked(folder):
+        seed = _start_folder(folder, force, resume, seed, "point_0")
+        subfolders = [folder / f"point_{i}" for i in range(len(points))]
+        run_point = _runner(subfolders, file, replications, seed, workers, quiet, scheduler, resume)
+        table, _ = guarded(lambda: whatif.sweep(points, scenarios, run_point))
+        guarded(lambda: results.write_csv(folder / "sweep.csv", table))
+        _report(folder, quiet)
     if not quiet:
         print_frame(table, [c for c in table.columns if not c.endswith(("p10", "p90"))][:10])
         out_console.print(f"Results in {folder}{os.sep} (seed {seed})", highlight=False)
@@ -436,6 +475,8 @@ def stress(
     force: ForceOpt = False,
     quiet: QuietOpt = False,
     resume: ResumeOpt = False,
+    max_hours: MaxHoursOpt = limits.DEFAULT_MAX_HOURS,
+    no_limit: NoLimitOpt = False,
 ) -> None:
     """Key-person test: remove each person in turn and rank them by revenue lost.
 
@@ -443,14 +484,19 @@ def stress(
     """
     scenario = guarded(lambda: loader.load(file))
     when = day if day is not None else min(scenario.warmup_days + 90, scenario.horizon_days / 2)
+    variants = len(whatif.people_at_start(scenario)) + 1
+    check_size([scenario] * variants, replications, workers, max_hours, no_limit)
     folder = out or Path("results") / f"{scenario.name}_stress"
-    seed = _start_folder(folder, force, resume, seed, "baseline")
-    names = ["baseline", *(f"without_{p}" for p in whatif.people_at_start(scenario))]
-    subfolders = [folder / name for name in names]
-    run_variant = _runner(subfolders, file, replications, seed, workers, quiet, scheduler, resume)
-    table, _, _ = whatif.stress(scenario, run_variant, when, days)
-    guarded(lambda: results.write_csv(folder / "stress.csv", table))
-    _report(folder, quiet)
+    with _locked(folder):
+        seed = _start_folder(folder, force, resume, seed, "baseline")
+        names = ["baseline", *(f"without_{p}" for p in whatif.people_at_start(scenario))]
+        subfolders = [folder / name for name in names]
+        run_variant = _runner(
+            subfolders, file, replications, seed, workers, quiet, scheduler, resume
+        )
+        table, _, _ = whatif.stress(scenario, run_variant, when, days)
+        guarded(lambda: results.write_csv(folder / "stress.csv", table))
+        _report(folder, quiet)
     if not quiet:
         out_console.print(
             f"Each person {'absent ' + str(days) + ' days' if days else 'leaves'} "

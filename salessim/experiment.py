@@ -196,9 +196,9 @@ def _run_on_dask(
 
 def timeseries_bands(frame: pd.DataFrame) -> pd.DataFrame:
     """Per period: mean and p10/p50/p90 over replications of each time-series column."""
-    if frame.empty:
-        return frame
     keys = ["period", "index", "start_day"]
+    if frame.empty:
+        return pd.DataFrame(columns=keys)
     value_cols = [c for c in frame.columns if c not in (*keys, "replication")]
     grouped = frame.groupby(keys, sort=True)[value_cols]
     out = grouped.mean().add_suffix("_mean")

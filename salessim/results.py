@@ -9,6 +9,8 @@ so a reader never sees half a file. An existing folder is only reused with `forc
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import fcntl
 import hashlib
 import json
 import os
@@ -40,11 +42,61 @@ RUN_FILES = (
 )
 
 
+LOCK_NAME = ".salessim.lock"
+
+
+class FolderLock:
+    """An exclusive lock on a results folder for the whole of one command, so two salessim
+    processes never interleave their files there.
+
+    It is an `flock` on `.salessim.lock` inside the folder: the system releases it when the
+    process ends, however it ends, so a crashed run never leaves a stale lock behind.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.fd: int | None = None
+
+    def __enter__(self) -> FolderLock:
+        path = self.folder / LOCK_NAME
+        if self.folder.exists() and not self.folder.is_dir():
+            raise ResultsError(f"{self.folder} exists and is not a folder; choose another --out")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
+        except OSError as exc:
+            raise ResultsError(
+                f"cannot write to results folder {self.folder}: {exc.strerror or exc}; "
+                "choose another --out"
+            ) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise ResultsError(f"cannot lock results folder {self.folder}: {exc}") from exc
+            raise ResultsError(
+                f"results folder {self.folder} is in use by another salessim command "
+                f"({holder}); wait for it to finish or choose another --out"
+            ) from exc
+        os.ftruncate(fd, 0)
+        started = dt.datetime.now().isoformat(timespec="seconds")
+        os.pwrite(fd, f"pid {os.getpid()}, started {started}".encode(), 0)
+        self.fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing releases the flock
+            self.fd = None
+
+
 def prepare_folder(path: Path, force: bool) -> Path:
     """Create `path`, refusing a non-empty existing folder unless `force`."""
     if path.exists() and not path.is_dir():
         raise ResultsError(f"{path} exists and is not a folder; choose another --out")
-    if path.exists() and any(path.iterdir()) and not force:
+    if path.exists() and any(p.name != LOCK_NAME for p in path.iterdir()) and not force:
         raise ResultsError(
             f"results folder {path} already exists and is not empty; "
             "pass --force to overwrite it, --resume to continue an interrupted run there, "
@@ -65,7 +117,7 @@ def write_atomic(target: Path, write: Callable[[Path], object]) -> None:
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
-        raise ResultsError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        raise ResultsError(_write_failure(target, exc)) from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -74,10 +126,20 @@ def write_atomic(target: Path, write: Callable[[Path], object]) -> None:
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise ResultsError(f"cannot write {target}: {exc.strerror or exc}") from exc
+        raise ResultsError(_write_failure(target, exc)) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _write_failure(target: Path, exc: OSError) -> str:
+    message = f"cannot write {target}: {exc.strerror or exc}"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        message += (
+            ". Free some space (or choose another --out) and run the same command again; for "
+            "run, compare, sweep and stress add --resume: the finished replications are kept"
+        )
+    return message
 
 
 def _umask() -> int:

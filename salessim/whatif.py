@@ -70,10 +70,8 @@ def points_from_csv(path: Path) -> list[dict[str, Any]]:
     return [{k: read_value(v, OVERRIDE_FILE) for k, v in row.items()} for row in rows]
 
 
-def sweep(
-    file: Path, points: list[dict[str, Any]], run: RunFn
-) -> tuple[pd.DataFrame, list[RunResult]]:
-    """Load every point (all problems reported before anything runs), run each, tabulate."""
+def load_points(file: Path, points: list[dict[str, Any]]) -> list[Scenario]:
+    """The scenario at every point; all problems are reported together, before anything runs."""
     scenarios = []
     problems: list[Problem] = []
     for point in points:
@@ -82,7 +80,14 @@ def sweep(
         except ScenarioError as exc:
             problems += exc.problems
     if problems:
-        raise ScenarioError(problems, file=str(file))
+        raise ScenarioError(list(dict.fromkeys(problems)), file=str(file))
+    return scenarios
+
+
+def sweep(
+    points: list[dict[str, Any]], scenarios: list[Scenario], run: RunFn
+) -> tuple[pd.DataFrame, list[RunResult]]:
+    """Run the scenario of each point (from `load_points`) and tabulate the KPIs per point."""
     results = [run(sc) for sc in scenarios]
     rows = []
     for i, (point, res) in enumerate(zip(points, results, strict=True)):

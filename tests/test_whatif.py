@@ -37,7 +37,7 @@ def test_sweep_over_bottleneck_headcount_never_lowers_throughput(tmp_path: Path)
     def run(sc: Scenario) -> experiment.RunResult:
         return experiment.run(sc, 20, seed=3)
 
-    table, _ = whatif.sweep(path, points, run)
+    table, _ = whatif.sweep(points, whatif.load_points(path, points), run)
     won = table["won.mean"].tolist()
     assert won == sorted(won) and won[-1] > won[0]
 
@@ -45,8 +45,9 @@ def test_sweep_over_bottleneck_headcount_never_lowers_throughput(tmp_path: Path)
 def test_sweep_reports_bad_points_before_running(tmp_path: Path) -> None:
     path = tmp_path / "tiny.yaml"
     path.write_text(MINIMAL_YAML)
-    with pytest.raises(ScenarioError, match="headcount"):
-        whatif.sweep(path, whatif.grid(["roles.designer.headcount=2,-1"]), lambda sc: None)  # type: ignore[arg-type,return-value]
+    with pytest.raises(ScenarioError, match="headcount") as caught:
+        whatif.load_points(path, whatif.grid(["roles.designer.headcount=2,-1,-2"]))
+    assert len(caught.value.problems) == 2  # every bad point, each once
 
 
 def stress_table(name: str) -> list[float]:

@@ -1,0 +1,149 @@
+"""Size a batch before it starts, and refuse one that would exhaust the machine.
+
+`estimate` counts, from the scenario alone, roughly how many leads a replication creates and how
+many simulation events and bytes that costs; `check` compares the whole batch with the time
+allowed and the memory the machine has and raises `LimitError` with what to change. The
+per-event and per-lead costs were measured on the shipped scenarios (5 to 9 microseconds per
+event, 3 to 5 events per lead, 725 bytes per lead alive, 430 more per logged lead); the estimate
+comes out 1.5 to 4.5 times the measured time, erring on the side of caution. `--no-limit` skips
+the check.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from salessim.errors import SalessimError
+from salessim.scenario import Scenario
+
+SECONDS_PER_EVENT = 5e-6
+BYTES_PER_LIVE_LEAD = 800
+BYTES_PER_LOGGED_LEAD = 650  # in the worker's log and in the final leads frame
+BYTES_PER_PERIOD_ROW = 40 * 8  # one weekly or monthly row of the time series
+BASE_BYTES = 150 * 2**20  # a worker process with numpy, pandas and simpy loaded
+DEFAULT_MAX_HOURS = 24.0
+
+
+class LimitError(SalessimError):
+    """A batch estimated to need more time or memory than allowed."""
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Rough cost of one replication of a scenario."""
+
+    leads: float
+    events: float
+    bytes_live: float  # peak memory of one replication (leads in the system at once, logs)
+    bytes_kept: float  # what the main process keeps per replication until the files are written
+
+
+def _work_hours_per_day(scenario: Scenario) -> float:
+    h0, h1 = scenario.calendar.hours
+    return max(h1 - h0, 0.0) * len(scenario.calendar.workdays) / 7
+
+
+def estimate(scenario: Scenario, leads_log: bool = False) -> Estimate:
+    """How big one replication of `scenario` is, from its settings alone."""
+    days = scenario.horizon_days
+    inbound = 0.0
+    for src in scenario.leads:
+        profile = _mean(src.weekday_profile) * _mean(src.monthly_profile)
+        expected = src.per_day * profile * days
+        inbound += min(expected, src.market_size) if src.market_size is not None else expected
+    people = sum(role.headcount for role in scenario.roles.values())
+    prospected = sum(
+        stage.leads_per_hour * sum(scenario.roles[r].headcount for r in stage.roles if r in
+                                   scenario.roles) * _work_hours_per_day(scenario) * days
+        for stage in scenario.stages.values() if stage.kind == "prospecting"
+    )  # fmt: skip
+    leads = inbound + prospected
+    repeats = leads * scenario.customers.repeat_per_year * days / 365
+    events = (leads + repeats) * (2 + len(scenario.stages) / 2) + people * days * 3
+    live = min(leads + repeats, leads / days * 90 + _backlog(scenario, inbound))
+    periods = days / 7 + days / 30
+    logged = leads * BYTES_PER_LOGGED_LEAD if leads_log else 0.0
+    return Estimate(
+        leads=leads,
+        events=events,
+        bytes_live=live * BYTES_PER_LIVE_LEAD + logged + people * days * 16,
+        bytes_kept=logged + periods * BYTES_PER_PERIOD_ROW + people * 400 + 2_000,
+    )
+
+
+def _backlog(scenario: Scenario, inbound: float) -> float:
+    """Leads piling up over the horizon in front of the first stage when its people cannot keep
+    up (all of them stay in memory; patience is ignored, to stay on the safe side)."""
+    first = next((st for st in scenario.stages.values() if st.kind == "work"), None)
+    if first is None or inbound == 0:
+        return 0.0
+    demand = inbound * first.work_hours.mean
+    staff = sum(scenario.roles[r].headcount for r in first.roles if r in scenario.roles)
+    capacity = staff * _work_hours_per_day(scenario) * scenario.horizon_days
+    return inbound * max(0.0, 1 - capacity / demand) if demand > 0 else 0.0
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 1.0
+
+
+def machine_memory_bytes() -> float:
+    """Physical memory of this machine (infinite when the platform does not say)."""
+    try:
+        return float(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (AttributeError, ValueError, OSError):
+        return math.inf
+
+
+def check(scenarios: Sequence[Scenario], replications: int, workers: int,
+          max_hours: float = DEFAULT_MAX_HOURS, leads_log: bool = False,
+          memory_bytes: float | None = None) -> None:  # fmt: skip
+    """Raise `LimitError` when running `replications` of each scenario would take longer than
+    `max_hours` on `workers` processes or need more than 80% of the machine's memory."""
+    sizes = [estimate(sc, leads_log) for sc in scenarios]
+    events = sum(s.events for s in sizes) * replications
+    parallel = max(1, min(workers, replications))
+    hours = events * SECONDS_PER_EVENT / parallel / 3600
+    worst = max(sizes, key=lambda s: s.bytes_live)
+    memory = BASE_BYTES * (parallel + 1) + parallel * worst.bytes_live
+    memory += max(s.bytes_kept for s in sizes) * replications
+    available = 0.8 * (memory_bytes if memory_bytes is not None else machine_memory_bytes())
+    problems = []
+    if hours > max_hours:
+        problems.append(f"an estimated {_duration(hours)} on {parallel} worker(s), more than the "
+                        f"{_duration(max_hours)} allowed (--max-hours)")  # fmt: skip
+    if memory > available:
+        problems.append(f"about {_gib(memory)} of memory, more than the {_gib(available)} this "
+                        "machine can give (80% of its memory)")  # fmt: skip
+    if problems:
+        per_rep = max(sizes, key=lambda s: s.leads)
+        alone = worst.bytes_live + BASE_BYTES > available
+        if alone:
+            advice = "A single replication is too big: shorten horizon_days or lower per_day"
+        elif hours > max_hours:
+            advice = ("Use fewer replications (-n), a shorter horizon_days or fewer leads "
+                      "(per_day), or allow more time with --max-hours")  # fmt: skip
+        else:
+            advice = "Use fewer workers (-w) or fewer replications (-n)"
+        raise LimitError(
+            f"This batch is too big to start: {' and '.join(problems)}. It means about "
+            f"{events:.2g} simulation events ({per_rep.leads:,.0f} leads per replication in the "
+            f"largest scenario, {replications:,} replications of {len(scenarios)} scenario(s)). "
+            f"{advice}{', or leave out --leads' if leads_log else ''}; or pass --no-limit to run "
+            "it anyway."
+        )
+
+
+def _duration(hours: float) -> str:
+    if hours >= 48:
+        return f"{hours / 24:,.0f} days"
+    if hours >= 1:
+        return f"{hours:.1f} hours"
+    return f"{hours * 60:.1f} minutes" if hours * 60 >= 1 else f"{hours * 3600:.0f} seconds"
+
+
+def _gib(size: float) -> str:
+    return f"{size / 2**30:,.1f} GiB"
