@@ -8,6 +8,7 @@ returns a `plotly.graph_objects.Figure`; `report` lays them out with a caption. 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,10 @@ class RunData:
     revenue: pd.Series  # revenue of each replication
     bands: pd.DataFrame  # timeseries_summary.csv
     colour: str = field(default=PALETTE[0])
+
+    @property
+    def currency(self) -> str:
+        return str(self.scenario.get("currency", ""))
 
     def value(self, metric: str, column: str = "mean") -> float:
         """A statistic of a summary metric (NaN when this run has no such metric)."""
@@ -157,7 +162,10 @@ def revenue_box(runs: Sequence[RunData], currency: str) -> go.Figure:
 
 def weekly_revenue(runs: Sequence[RunData], currency: str) -> go.Figure:
     fig = _figure("Weekly revenue: mean and 80% band (p10 to p90)", height=460)
+    marked: set[tuple[object, ...]] = set()
     for run in runs:
+        if "revenue_mean" not in run.bands:
+            continue
         weeks = run.bands[run.bands["period"] == "week"]
         if weeks.empty:
             continue
@@ -167,6 +175,7 @@ def weekly_revenue(runs: Sequence[RunData], currency: str) -> go.Figure:
                 x=dates + dates[::-1],
                 y=list(weeks["revenue_p90"]) + list(weeks["revenue_p10"])[::-1],
                 fill="toself",
+                mode="lines",
                 fillcolor=_transparent(run.colour),
                 line_width=0,
                 hoverinfo="skip",
@@ -188,34 +197,30 @@ def weekly_revenue(runs: Sequence[RunData], currency: str) -> go.Figure:
                 + "</extra>",
             )
         )
-        _mark_events(fig, run)
+        _mark_events(fig, run, marked)
+    if not marked and not fig.data:
+        fig.add_annotation(text="No whole week after the warm-up to show.", showarrow=False,
+                           xref="paper", yref="paper", x=0.5, y=0.5)  # fmt: skip
     fig.update_yaxes(title=f"Revenue per week ({currency})", tickformat="~s", rangemode="tozero")
     fig.update_xaxes(title="Week starting")
     return fig
 
 
-def _mark_events(fig: go.Figure, run: RunData) -> None:
+def _mark_events(fig: go.Figure, run: RunData, marked: set[tuple[object, ...]]) -> None:
+    """Dashed lines at scheduled events, each (day, action, person) once, labels stacked."""
     for event in run.scenario.get("events", []):
+        who = str(event.get("person") or event.get("role") or "")
+        key = (event["day"], event["action"], who)
+        if key in marked:
+            continue
+        marked.add(key)
         when = run.date(event["day"]).isoformat()
-        who = event.get("person") or event.get("role") or ""
-        fig.add_shape(
-            type="line",
-            x0=when,
-            x1=when,
-            yref="paper",
-            y0=0,
-            y1=1,
-            line={"color": run.colour, "dash": "dash", "width": 1.5},
-        )
-        fig.add_annotation(
-            x=when,
-            yref="paper",
-            y=1.0,
-            yanchor="bottom",
-            showarrow=False,
-            text=f"{who} {event['action']} (day {event['day']:g})",
-            font={"color": run.colour, "size": 11},
-        )
+        label = html.escape(f"{who} {event['action']} (day {event['day']:g})")
+        fig.add_shape(type="line", x0=when, x1=when, yref="paper", y0=0, y1=1,
+                      line={"color": run.colour, "dash": "dash", "width": 1.5})  # fmt: skip
+        fig.add_annotation(x=when, yref="paper", y=1.0 - 0.06 * (len(marked) - 1),
+                           yanchor="bottom", xanchor="left", showarrow=False, text=label,
+                           font={"color": run.colour, "size": 11})  # fmt: skip
 
 
 def _transparent(hex_colour: str, alpha: float = 0.18) -> str:
@@ -302,12 +307,15 @@ SWEEP_KPIS = (
 )
 
 
-def sweep_chart(table: pd.DataFrame, params: list[str], currency: str) -> go.Figure:
+def sweep_chart(table: pd.DataFrame, params: list[str], labels: list[str], colours: list[str],
+                currency: str) -> go.Figure:  # fmt: skip
+    """KPIs against one numeric setting (a line), two (heat maps), or any points (dots)."""
     kpis = [(k, t) for k, t in SWEEP_KPIS if f"{k}.mean" in table.columns]
     numeric = all(pd.api.types.is_numeric_dtype(table[p]) for p in params)
     if len(params) == 2 and numeric:
         return _sweep_heatmap(table, params, kpis[:2], currency)
-    x = table[params[0]] if len(params) == 1 and numeric else _point_labels(table, params)
+    line = len(params) == 1 and numeric
+    x = list(table[params[0]]) if line else [f"#{i}" for i in range(len(table))]
     fig = make_subplots(
         rows=2,
         cols=2,
@@ -321,9 +329,11 @@ def sweep_chart(table: pd.DataFrame, params: list[str], currency: str) -> go.Fig
             go.Scatter(
                 x=x,
                 y=mean,
-                mode="lines+markers",
+                mode="lines+markers" if line else "markers",
+                hovertext=labels,
                 name=title,
-                line={"color": PALETTE[0]},
+                line={"color": "#888888"},
+                marker={"color": colours, "size": 10},
                 error_y={
                     "type": "data",
                     "symmetric": False,
@@ -342,10 +352,11 @@ def sweep_chart(table: pd.DataFrame, params: list[str], currency: str) -> go.Fig
             tickformat=".1%" if kpi == "lead_to_won" else "~s",
         )
         fig.update_xaxes(
-            title=", ".join(params),
+            title=params[0] if line else "point (settings under Key figures)",
             row=i // 2 + 1,
             col=i % 2 + 1,
-            tickvals=list(x) if len(x) <= 12 else None,
+            tickvals=x if line and len(x) <= 12 else None,
+            type=None if line else "category",
         )
     fig.update_layout(
         LAYOUT,
@@ -354,10 +365,6 @@ def sweep_chart(table: pd.DataFrame, params: list[str], currency: str) -> go.Fig
         showlegend=False,
     )
     return fig
-
-
-def _point_labels(table: pd.DataFrame, params: list[str]) -> list[str]:
-    return [", ".join(f"{p}={plain(table[p].iloc[i])}" for p in params) for i in range(len(table))]
 
 
 def plain(value: object) -> str:
@@ -378,16 +385,25 @@ def _sweep_heatmap(
     )
     for i, (kpi, title) in enumerate(kpis):
         grid = table.pivot_table(index=params[1], columns=params[0], values=f"{kpi}.mean")
+        half = (table[f"{kpi}.ci_high"] - table[f"{kpi}.ci_low"]) / 2
+        spread = table.assign(half=half).pivot_table(index=params[1], columns=params[0],
+                                                     values="half")  # fmt: skip
         fig.add_trace(
             go.Heatmap(
                 z=grid.values,
-                x=[str(v) for v in grid.columns],
-                y=[str(v) for v in grid.index],
+                x=[plain(v) for v in grid.columns],
+                y=[plain(v) for v in grid.index],
+                customdata=spread.reindex_like(grid).values,
                 colorscale="Viridis",
                 texttemplate="%{z:.3~s}",
-                showscale=False,
+                colorbar={
+                    "x": fig.get_subplot(1, i + 1).xaxis.domain[1] + 0.01,
+                    "len": 0.9,
+                    "thickness": 12,
+                },  # fmt: skip
                 name=title,
-                hovertemplate=f"{params[0]}=%{{x}}, {params[1]}=%{{y}}: %{{z:,.0f}}<extra></extra>",
+                hovertemplate=f"{params[0]}=%{{x}}, {params[1]}=%{{y}}: %{{z:,.0f}} "
+                "± %{customdata:,.0f} (95% CI)<extra></extra>",
             ),
             row=1,
             col=i + 1,

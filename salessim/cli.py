@@ -338,7 +338,14 @@ def _durable_run(
 
 
 def _report(folder: Path, quiet: bool) -> None:
-    target = guarded(lambda: report.write(folder))
+    """Write the folder's report.html; the results are already safe, so a failure only warns."""
+    try:
+        target = report.write(folder)
+    except SalessimError as exc:
+        err_console.print(f"Warning: no report.html: {exc}. The results in {folder} are "
+                          "complete; `salessim report` can retry.", markup=False,
+                          highlight=False)  # fmt: skip
+        return
     if not quiet:
         out_console.print(f"Report: {target}", highlight=False)
 

@@ -24,8 +24,11 @@ from salessim import charts
 from salessim.charts import RunData
 from salessim.errors import ResultsError
 from salessim.results import write_text
+from salessim.whatif import SWEEP_METRICS
 
 MAX_RUNS_DRAWN = 8
+SWEEP_STATS = {f"{m}.{stat}" for m in SWEEP_METRICS for stat in ("mean", "ci_low", "ci_high",
+                                                                "p10", "p90")}  # fmt: skip
 CARDS = (
     ("revenue", "Revenue", "money"),
     ("profit", "Profit", "money"),
@@ -67,6 +70,7 @@ class Folder:
     sweep_params: list[str] = field(default_factory=list)
     stress: pd.DataFrame | None = None
     runs_total: int = 0
+    labels: list[str] = field(default_factory=list)  # every sweep point, drawn or not
 
 
 def _read_json(path: Path) -> dict[str, object]:
@@ -81,10 +85,18 @@ def read_run(folder: Path, label: str | None = None) -> RunData:
         scenario = _read_json(folder / "scenario.json")
         summary = pd.read_csv(folder / "summary.csv").set_index("metric")
         revenue = pd.read_parquet(folder / "replications.parquet", columns=["revenue"])["revenue"]
-        bands = pd.read_csv(folder / "timeseries_summary.csv")
+        bands = _read_bands(folder / "timeseries_summary.csv")
     except (OSError, ValueError, KeyError) as exc:
         raise ResultsError(f"cannot read the run in {folder.name}: {exc}") from exc
     return RunData(label or str(scenario["name"]), manifest, scenario, summary, revenue, bands)
+
+
+def _read_bands(path: Path) -> pd.DataFrame:
+    """The weekly/monthly bands; a run shorter than a week after warm-up has none."""
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame(columns=["period", "index", "start_day"])
 
 
 def _sub_runs(root: Path, names: Sequence[str], labels: Sequence[str]) -> list[RunData]:
@@ -113,7 +125,8 @@ def _read_folder(folder: Path) -> Folder:
         table = pd.read_csv(folder / "sweep.csv")
         params = [c for c in table.columns[1:] if not _is_stat(c)]
         labels = [
-            ", ".join(
+            f"#{i} "
+            + ", ".join(
                 f"{'.'.join(p.split('.')[-2:])}={charts.plain(table[p].iloc[i])}" for p in params
             )
             for i in range(len(table))
@@ -122,7 +135,8 @@ def _read_folder(folder: Path) -> Folder:
         runs = _sub_runs(
             folder, [f"point_{int(table['point'][i])}" for i in shown], [labels[i] for i in shown]
         )
-        return Folder("sweep", runs, sweep=table, sweep_params=params, runs_total=len(table))
+        return Folder("sweep", runs, sweep=table, sweep_params=params, runs_total=len(table),
+                      labels=labels)  # fmt: skip
     if (folder / "stress.csv").exists():
         table = pd.read_csv(folder / "stress.csv")
         people = list(table["person"])[: MAX_RUNS_DRAWN - 1]
@@ -142,7 +156,8 @@ def _read_folder(folder: Path) -> Folder:
 
 
 def _is_stat(column: str) -> bool:
-    return column.rsplit(".", 1)[-1] in ("mean", "ci_low", "ci_high", "p10", "p90")
+    """Whether a sweep.csv column is a statistic of a KPI (else it is a swept setting)."""
+    return column in SWEEP_STATS
 
 
 def human(value: float, kind: str, currency: str = "") -> str:
@@ -151,21 +166,23 @@ def human(value: float, kind: str, currency: str = "") -> str:
         return "–"
     if kind == "ratio":
         return f"{value:.1%}" if abs(value) < 10 else f"{value:.3g}"
+    rounded = float(f"{value:.3g}")
     if kind == "money":
         for size, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
-            if abs(value) >= size:
-                return f"{value / size:.3g}{suffix} {currency}".rstrip()
-        return f"{value:.3g} {currency}".rstrip()
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.3g}"
+            if abs(rounded) >= size:
+                return f"{rounded / size:.3g}{suffix} {currency}".rstrip()
+        return f"{rounded:.3g} {currency}".rstrip()
+    return f"{value:,.0f}" if abs(rounded) >= 1000 else f"{rounded:.3g}"
 
 
 def metric_kind(metric: str) -> str:
-    """How to round a summary metric: `ratio` (as %), `money` (currency) or `count`."""
-    if any(word in metric for word in RATIO_WORDS):
+    """How to round a summary metric: `ratio` (as %), `money` (currency) or `count`.
+
+    Only the last dotted part counts, so a role or stage name never changes the kind."""
+    name = metric.rsplit(".", 1)[-1]
+    if any(word in name for word in RATIO_WORDS):
         return "ratio"
-    if metric.startswith(MONEY_PREFIXES) or metric.endswith("hiring_cost"):
+    if name.startswith(MONEY_PREFIXES) or name.endswith("hiring_cost"):
         return "money"
     return "count"
 
@@ -188,9 +205,10 @@ def _chart(fig: go.Figure, div_id: str, how_to_read: str) -> str:
     )
 
 
-def _cards(runs: Sequence[RunData], currency: str) -> str:
+def _cards(runs: Sequence[RunData]) -> str:
     rows = []
     for run in runs:
+        currency = run.currency
         cells = []
         for metric, title, kind in CARDS:
             lo, hi = run.ci(metric)
@@ -218,10 +236,11 @@ def _verdict_line(row: pd.Series, currency: str) -> str:
     )
 
 
-def _verdicts(diffs: pd.DataFrame, currency: str) -> str:
-    chosen = diffs[diffs["metric"].isin(VERDICT_METRICS)]
+def _verdicts(diffs: pd.DataFrame, currencies: dict[str, str]) -> str:
+    chosen = diffs[diffs["metric"].isin(VERDICT_METRICS) & diffs["diff"].notna()]
     items = "".join(
-        f"<li>{html.escape(_verdict_line(row, currency))}</li>" for _, row in chosen.iterrows()
+        f"<li>{html.escape(_verdict_line(row, currencies.get(str(row['scenario']), '')))}</li>"
+        for _, row in chosen.iterrows()
     )
     return (
         f"<section><h2>What differs</h2><ul class='verdicts'>{items}</ul><p class='how'>"
@@ -231,7 +250,7 @@ def _verdicts(diffs: pd.DataFrame, currency: str) -> str:
     )
 
 
-def _summary_table(runs: Sequence[RunData], currency: str) -> str:
+def _summary_table(runs: Sequence[RunData]) -> str:
     metrics = list(dict.fromkeys(m for run in runs for m in run.summary.index))
     head = "".join(f'<th style="color:{r.colour}">{html.escape(r.label)}</th>' for r in runs)
     body = []
@@ -240,6 +259,7 @@ def _summary_table(runs: Sequence[RunData], currency: str) -> str:
         cells = []
         for run in runs:
             lo, hi = run.ci(metric)
+            currency = run.currency
             cells.append(
                 f"<td>{human(run.mean(metric), kind, currency)}"
                 f"<small> ({human(lo, kind, currency)} to {human(hi, kind, currency)})"
@@ -276,19 +296,42 @@ def _header(found: Folder) -> str:
     for run in found.runs:
         described.setdefault(str(run.scenario["name"]), run)
     descriptions = "".join(
-        f"<li><b style='color:{r.colour}'>{html.escape(name)}</b>: "
-        f"{html.escape(str(r.scenario.get('description') or ''))}</li>"
+        f"<li><b style='color:{r.colour}'>{html.escape(name)}</b>{_description(r)}</li>"
         for name, r in described.items()
     )
     return (
         f"<header><h1>{title[found.kind]}</h1><p class='meta'>seed {m['seed']} · "
         f"{m['replications']} replications per scenario{shown} · horizon "
-        f"{first.scenario['horizon_days']:g} days after a {first.scenario['warmup_days']:g}-day "
-        f"warm-up · currency {html.escape(str(first.scenario.get('currency', '')))} · run on "
+        f"{_values(found.runs, 'horizon_days')} days after a "
+        f"{_values(found.runs, 'warmup_days')}-day warm-up · currency "
+        f"{html.escape(_values(found.runs, 'currency'))} · run on "
         f"{str(m['created'])[:10]} with salessim {m['versions']['salessim']}"
-        f"{' · from ' + html.escape(files) if files else ''}</p><ul>{descriptions}</ul>"
-        "</header>"
+        f"{' · from ' + html.escape(files) if files else ''}</p>{_stress_setting(found)}"
+        f"<ul>{descriptions}</ul></header>"
     )
+
+
+def _description(run: RunData) -> str:
+    text = str(run.scenario.get("description") or "")
+    return f": {html.escape(text)}" if text else ""
+
+
+def _values(runs: Sequence[RunData], key: str) -> str:
+    """A scenario setting shared by the runs, or its different values joined by slashes."""
+    seen = dict.fromkeys(
+        f"{v:g}" if isinstance(v, float | int) else str(v)
+        for v in (r.scenario.get(key) for r in runs)
+    )
+    return " / ".join(seen)
+
+
+def _stress_setting(found: Folder) -> str:
+    if found.kind != "stress" or len(found.runs) < 2 or not found.runs[1].scenario.get("events"):
+        return ""
+    event = found.runs[1].scenario["events"][-1]
+    what = f"is absent {event['days']:g} days" if event.get("days") else "leaves"
+    return (f"<p class='meta'>Each person in turn {what} from day {event['day']:g}; the "
+            "unchanged team, on the same random numbers, is the baseline.</p>")  # fmt: skip
 
 
 def _run_charts(runs: Sequence[RunData], currency: str) -> list[str]:
@@ -303,7 +346,7 @@ def _run_charts(runs: Sequence[RunData], currency: str) -> list[str]:
             charts.revenue_box(runs, currency),
             "revenue-box",
             "each box spans the middle half of the replications, the line is the median, "
-            "the dashed line the mean; the whiskers show how bad or good a year can get.",
+            "the dashed line the mean; the whiskers show how bad or good a replication can get.",
         ),
         _chart(
             charts.weekly_revenue(runs, currency),
@@ -357,7 +400,16 @@ def _extra_charts(found: Folder, currency: str) -> list[str]:
     if found.sweep is not None:
         parts.append(
             _chart(
-                charts.sweep_chart(found.sweep, found.sweep_params, currency),
+                charts.sweep_chart(
+                    found.sweep,
+                    found.sweep_params,
+                    found.labels,
+                    [
+                        charts.colour(i) if i < MAX_RUNS_DRAWN else "#999999"
+                        for i in range(len(found.labels))
+                    ],
+                    currency,
+                ),
                 "sweep",
                 "each point is one combination of settings, run on the same random "
                 "numbers; look for where more of a setting stops paying off.",
@@ -395,14 +447,16 @@ charts.length+'). '+window.salessimErrors.join(' ');}},500);});</script>"""
 def build(folder: Path) -> str:
     """The report page of a results folder, as one HTML string."""
     found = read_folder(folder)
-    currency = str(found.runs[0].scenario.get("currency", ""))
+    currency = _values(found.runs, "currency")
+    if " / " in currency:
+        currency = "mixed currencies"
     parts = [_header(found), "<div id='problems'></div>"]
     if found.differences is not None and not found.differences.empty:
-        parts.append(_verdicts(found.differences, currency))
+        parts.append(_verdicts(found.differences, {r.label: r.currency for r in found.runs}))
     parts += _extra_charts(found, currency)
-    parts += ["<h2>Key figures</h2>", _cards(found.runs, currency)]
+    parts += ["<h2>Key figures</h2>", _cards(found.runs)]
     parts += _run_charts(found.runs, currency)
-    parts.append(_summary_table(found.runs, currency))
+    parts.append(_summary_table(found.runs))
     title = html.escape(f"salessim report: {', '.join(r.label for r in found.runs)}")
     return (
         f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{title}</title>"

@@ -117,6 +117,11 @@ def _cell(frame: pd.DataFrame, metric: str, col: str) -> float:
     return float(frame.at[metric, col])  # type: ignore[arg-type]
 
 
+STRESS_COLUMNS = ["person", "role", "revenue_lost", "revenue_lost_low", "revenue_lost_high",
+                  "revenue_lost_share", "deals_lost", "customers_lost_with_owner",
+                  "recovery_days"]  # fmt: skip
+
+
 def stress(
     scenario: Scenario, run: RunFn, day: float, absent_days: float | None = None
 ) -> tuple[pd.DataFrame, RunResult, list[RunResult]]:
@@ -141,5 +146,6 @@ def stress(
                 "recovery_days": _cell(summary, "resignation_recovery_days", "mean"),
             }
         )
-    table = pd.DataFrame(rows).sort_values("revenue_lost", ascending=False, ignore_index=True)
+    table = pd.DataFrame(rows, columns=STRESS_COLUMNS)
+    table = table.sort_values("revenue_lost", ascending=False, ignore_index=True)
     return table, baseline, variants

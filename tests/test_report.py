@@ -87,6 +87,25 @@ def test_sweep_and_stress_reports(tmp_path: Path) -> None:
     assert 'id="stress"' in page and "without designer[0]" in page
 
 
+def test_a_run_shorter_than_a_week_still_gets_a_report(tmp_path: Path) -> None:
+    short = MINIMAL_YAML.replace("horizon_days: 30", "horizon_days: 3\nwarmup_days: 0")
+    (tmp_path / "short.yaml").write_text(short)
+    _invoke("run", str(tmp_path / "short.yaml"), "--out", str(tmp_path / "out"))
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "No whole week after the warm-up to show." in page
+
+
+def test_sweeping_a_distribution_mean_keeps_it_as_the_swept_setting(tmp_path: Path) -> None:
+    exponential = "work_hours: {dist: exponential, mean: 0.5},"
+    (tmp_path / "tiny.yaml").write_text(MINIMAL_YAML.replace("work_hours: 0.5,", exponential))
+    swept = "stages.qualify.work_hours.mean=0.25,0.5"
+    _invoke("sweep", str(tmp_path / "tiny.yaml"), "--set", swept, "--out", str(tmp_path / "sweep"))
+    found = report.read_folder(tmp_path / "sweep")
+    assert found.sweep_params == ["stages.qualify.work_hours.mean"]
+    assert [r.label for r in found.runs] == ["#0 work_hours.mean=0.25",
+                                             "#1 work_hours.mean=0.5"]  # fmt: skip
+
+
 def test_a_folder_without_results_is_a_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["report", str(tmp_path)])
     assert result.exit_code == 2
@@ -97,7 +116,8 @@ def test_a_folder_without_results_is_a_clear_error(tmp_path: Path) -> None:
     ("value", "kind", "text"),
     [(111_234.0, "money", "111 k EUR"), (-9_321.0, "money", "-9.32 k EUR"),
      (2_500_000.0, "money", "2.5 M EUR"), (0.0541, "ratio", "5.4%"), (26.0, "count", "26"),
-     (4_674.2, "count", "4,674"), (float("nan"), "count", "–")],
+     (4_674.2, "count", "4,674"), (float("nan"), "count", "–"), (999.6, "money", "1 k EUR"),
+     (999.7, "count", "1,000")],
 )  # fmt: skip
 def test_numbers_are_rounded_for_people(value: float, kind: str, text: str) -> None:
     assert report.human(value, kind, "EUR") == text
@@ -106,11 +126,13 @@ def test_numbers_are_rounded_for_people(value: float, kind: str, text: str) -> N
 def test_metric_kinds() -> None:
     kinds = {m: report.metric_kind(m) for m in ("revenue", "cac", "lead_to_won",
              "role.closer.utilisation", "customers_lost_with_owner", "revenue_herfindahl",
-             "cycle_hours_mean", "staff.hiring_cost")}  # fmt: skip
+             "cycle_hours_mean", "staff.hiring_cost", "role.growth_team.headcount",
+             "stage.conversion_call.queue_mean")}  # fmt: skip
     assert kinds == {"revenue": "money", "cac": "money", "lead_to_won": "ratio",
                      "role.closer.utilisation": "ratio", "customers_lost_with_owner": "count",
                      "revenue_herfindahl": "ratio", "cycle_hours_mean": "count",
-                     "staff.hiring_cost": "money"}  # fmt: skip
+                     "staff.hiring_cost": "money", "role.growth_team.headcount": "count",
+                     "stage.conversion_call.queue_mean": "count"}  # fmt: skip
 
 
 # -- in a real browser ---------------------------------------------------------------------------
