@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,10 +92,15 @@ def _chunks(reps: Sequence[int], size: int) -> Iterator[list[int]]:
         yield list(reps[i : i + size])
 
 
-def _frame(rows: Rows) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(rows)
-    if not frame.empty:
-        frame.insert(0, "replication", frame.pop("replication").astype("int64"))
+def _frame(batches: list[pd.DataFrame]) -> pd.DataFrame:
+    """The batches' rows as one frame in replication order, whatever order they finished in."""
+    batches = [b for b in batches if not b.empty]
+    if not batches:
+        return pd.DataFrame()
+    batches.sort(key=lambda b: int(b["replication"].iloc[0]))
+    frame = pd.concat(batches, ignore_index=True).infer_objects()
+    frame = frame.sort_values("replication", kind="stable", ignore_index=True)
+    frame.insert(0, "replication", frame.pop("replication").astype("int64"))
     return frame
 
 
@@ -124,14 +130,15 @@ def run(
     started = time.perf_counter()
     finished = {int(one.record["replication"]) for one in done}
     reps = [r for r in range(replications) if r not in finished]
-    parts: dict[str, Rows] = {"record": [], "people": [], "timeseries": [], "leads": []}
+    parts: dict[str, list[pd.DataFrame]] = {"record": [], "people": [], "timeseries": [],
+                                            "leads": []}  # fmt: skip
 
     def keep(chunk: Sequence[Replication]) -> None:
-        for one in chunk:
-            parts["record"].append(one.record)
-            parts["people"].extend(one.people)
-            parts["timeseries"].extend(one.timeseries)
-            parts["leads"].extend(one.leads)
+        # one small frame per batch: far less memory than the rows' dicts, freed as we go
+        parts["record"].append(pd.DataFrame.from_records([one.record for one in chunk]))
+        for key in ("people", "timeseries", "leads"):
+            rows = [row for one in chunk for row in getattr(one, key)]
+            parts[key].append(pd.DataFrame.from_records(rows))
 
     def collect(chunk: list[Replication]) -> None:
         if on_chunk:
@@ -151,17 +158,17 @@ def run(
     else:
         size = max(1, min(25, math.ceil(len(reps) / (workers * 4))))
         with ProcessPoolExecutor(max_workers=workers, max_tasks_per_child=200) as pool:
-            futures = [
-                pool.submit(_run_chunk, scenario, seed, c, leads) for c in _chunks(reps, size)
-            ]
-            for fut in futures:
-                collect(fut.result())
-    for key in parts:
-        parts[key].sort(key=lambda row: row["replication"])
+            # a bounded window of batches in flight, so finished results never pile up
+            pending: deque[Future[list[Replication]]] = deque()
+            for c in _chunks(reps, size):
+                pending.append(pool.submit(_run_chunk, scenario, seed, c, leads))
+                if len(pending) >= 3 * workers:
+                    collect(pending.popleft().result())
+            while pending:
+                collect(pending.popleft().result())
     wall = time.perf_counter() - started
-    result = RunResult(
-        scenario, seed, _frame(parts["record"]), wall, workers, source, _frame(parts["people"])
-    )
+    result = RunResult(scenario, seed, _frame(parts["record"]), wall, workers, source,
+                       _frame(parts["people"]))  # fmt: skip
     result.timeseries = _frame(parts["timeseries"])
     result.leads = _frame(parts["leads"])
     return result
@@ -192,6 +199,7 @@ def _run_on_dask(
                              [leads] * len(chunks), pure=False)  # fmt: skip
         for future in as_completed(futures):
             collect(future.result())
+            future.release()
 
 
 def timeseries_bands(frame: pd.DataFrame) -> pd.DataFrame:

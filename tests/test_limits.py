@@ -1,0 +1,77 @@
+"""Batch size limits: estimates close to measured work, refusals before anything starts."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from salessim import limits, loader
+from salessim.cli import app
+from salessim.engine import Simulation
+from salessim.streams import Streams
+
+from .conftest import MINIMAL_YAML, make_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("name", ["two_level", "three_step", "five_stage"])
+def test_estimate_is_at_or_above_the_real_work(name: str) -> None:
+    scenario = loader.load(ROOT / "scenarios" / f"{name}.yaml")
+    guess = limits.estimate(scenario)
+    sim = Simulation(scenario, Streams(1, 0))
+    sim.run()
+    events = next(sim.env._eid)
+    assert events <= guess.events <= 5 * events
+    assert 0.5 * sim.next_id <= guess.leads <= 2.5 * sim.next_id
+
+
+def test_estimated_time_is_of_the_right_order() -> None:
+    scenario = make_scenario(horizon_days=365, leads=[{"source": "web", "per_day": 20}])
+    start = time.perf_counter()
+    Simulation(scenario, Streams(1, 0)).run()
+    took = time.perf_counter() - start
+    guessed = limits.estimate(scenario).events * limits.SECONDS_PER_EVENT
+    assert took / 5 < guessed < took * 10
+
+
+def test_a_batch_beyond_the_time_allowed_is_refused_with_advice() -> None:
+    big = make_scenario(horizon_days=3650, leads=[{"source": "web", "per_day": 500}])
+    with pytest.raises(limits.LimitError) as caught:
+        limits.check([big], replications=10_000, workers=2, max_hours=24)
+    message = str(caught.value)
+    assert "hours allowed" in message or "days" in message
+    assert "fewer replications (-n)" in message and "--no-limit" in message
+    limits.check([big], replications=1, workers=2, max_hours=24)  # one replication is fine
+
+
+def test_a_replication_beyond_the_memory_is_refused() -> None:
+    huge = make_scenario(horizon_days=3650, leads=[{"source": "web", "per_day": 1e6}])
+    with pytest.raises(limits.LimitError, match="single replication is too big"):
+        limits.check([huge], 1, 1, max_hours=1e9, memory_bytes=8 * 2**30)
+
+
+def test_the_leads_log_counts_towards_memory() -> None:
+    scenario = make_scenario(horizon_days=365, leads=[{"source": "web", "per_day": 2000}])
+    limits.check([scenario], 200, 2, max_hours=1e9, memory_bytes=16 * 2**30)
+    with pytest.raises(limits.LimitError, match="leave out --leads"):
+        limits.check([scenario], 200, 2, max_hours=1e9, leads_log=True,
+                     memory_bytes=16 * 2**30)  # fmt: skip
+
+
+def test_cli_refuses_before_writing_and_no_limit_overrides(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text(MINIMAL_YAML.replace("per_day: 5", "per_day: 2000"))
+    out = tmp_path / "out"
+    args = ["run", str(path), "-n", "1000", "-w", "1", "-q", "--out", str(out)]
+    refused = runner.invoke(app, [*args, "--max-hours", "0.01"])
+    assert refused.exit_code == 2
+    assert "too big to start" in refused.stderr and "Traceback" not in refused.output
+    assert not out.exists()
+    small = ["run", str(path), "-n", "1", "-w", "1", "-q", "--out", str(out), "--max-hours", "1e-6"]
+    assert runner.invoke(app, small).exit_code == 2
+    assert runner.invoke(app, [*small, "--no-limit"]).exit_code == 0

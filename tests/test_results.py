@@ -1,0 +1,107 @@
+"""Results folders: one writer at a time, no overwrite without --force, clear errors when the
+disk is full or the folder cannot be written, and nothing finished is lost."""
+
+from __future__ import annotations
+
+import errno
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from salessim.cli import app
+from salessim.results import LOCK_NAME, FolderLock
+
+from .conftest import MINIMAL_YAML
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def tiny_file(tmp_path: Path) -> Path:
+    path = tmp_path / "tiny.yaml"
+    path.write_text(MINIMAL_YAML)
+    return path
+
+
+def run_args(tiny_file: Path, out: Path) -> list[str]:
+    return ["run", str(tiny_file), "-n", "4", "--seed", "2", "-w", "1", "-q", "--out", str(out)]
+
+
+def test_a_folder_in_use_is_refused(tiny_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with FolderLock(out):
+        result = runner.invoke(app, run_args(tiny_file, out))
+    assert result.exit_code == 2
+    assert "in use by another salessim command (pid" in result.stderr
+    assert not (out / "summary.csv").exists()
+    assert runner.invoke(app, run_args(tiny_file, out)).exit_code == 0  # released
+
+
+def test_the_lock_of_a_killed_process_is_released(tiny_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; "
+         "from salessim.results import FolderLock\n"
+         f"with FolderLock(Path({str(out)!r})):\n    print('locked', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        compare = ["compare", str(tiny_file), str(tiny_file), "--out", str(out), "-q"]
+        refused = runner.invoke(app, [*run_args(tiny_file, out)])
+        assert refused.exit_code == 2 and f"pid {holder.pid}" in refused.stderr
+        assert runner.invoke(app, compare).exit_code == 2
+    finally:
+        holder.kill()
+        holder.wait()
+    assert runner.invoke(app, run_args(tiny_file, out)).exit_code == 0
+    assert (out / LOCK_NAME).exists()  # left behind, harmless: the lock is the flock, not the file
+
+
+def test_existing_results_are_never_overwritten_without_force(
+    tiny_file: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert runner.invoke(app, run_args(tiny_file, out)).exit_code == 0
+    before = (out / "summary.csv").read_bytes()
+    other_seed = [("9" if a == "2" else a) for a in run_args(tiny_file, out)]
+    again = runner.invoke(app, other_seed)
+    assert again.exit_code == 2 and "--force" in again.stderr
+    assert (out / "summary.csv").read_bytes() == before
+
+
+def test_a_full_disk_is_reported_and_the_run_can_be_resumed(
+    tiny_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+
+    def disk_full(self: pd.DataFrame, path: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pd.DataFrame, "to_parquet", disk_full)
+        result = runner.invoke(app, run_args(tiny_file, out))
+    assert result.exit_code == 2, result.output
+    assert "No space left on device" in result.stderr and "--resume" in result.stderr
+    assert "Traceback" not in result.output
+    assert not list(out.glob(".*.tmp"))  # no half-written files left behind
+    assert list((out / "parts").glob("part-*.pkl"))  # the finished replications are kept
+    resumed = runner.invoke(app, [*run_args(tiny_file, out), "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    clean = tmp_path / "clean"
+    assert runner.invoke(app, run_args(tiny_file, clean)).exit_code == 0
+    for name in ("summary.csv", "replications.parquet"):
+        assert (out / name).read_bytes() == (clean / name).read_bytes()
+
+
+@pytest.mark.parametrize("where", ["a_file/sub", "/proc/salessim-results"])
+def test_an_unwritable_folder_is_a_clear_error(tiny_file: Path, tmp_path: Path, where: str) -> None:
+    (tmp_path / "a_file").write_text("not a folder")
+    out = tmp_path / where if not where.startswith("/") else Path(where)
+    result = runner.invoke(app, run_args(tiny_file, out))
+    assert result.exit_code == 2
+    assert "cannot write to results folder" in result.stderr and "Traceback" not in result.output
