@@ -414,3 +414,37 @@ def _sweep_heatmap(
         LAYOUT, title={"text": "KPIs over the grid of swept settings (mean)", "x": 0.01}, height=460
     )
     return fig
+
+
+BACKTEST_TITLES = {"won": "Deals won", "revenue": "Revenue", "win_rate": "Win rate (won / closed)",
+                   "cycle_days": "Cycle of won deals (days)"}  # fmt: skip
+
+
+def backtest_chart(table: pd.DataFrame, currency: str) -> go.Figure:
+    """Per month and metric: simulated 95% and 80% bands and median, with the actual value."""
+    metrics = [m for m in BACKTEST_TITLES if m in set(table["metric"])]
+    fig = make_subplots(rows=2, cols=2, subplot_titles=[BACKTEST_TITLES[m] for m in metrics],
+                        vertical_spacing=0.16, horizontal_spacing=0.1)  # fmt: skip
+    for i, metric in enumerate(metrics):
+        rows = table[table["metric"] == metric]
+        months = list(rows["month"])
+        where = {"row": i // 2 + 1, "col": i % 2 + 1}
+        for low, high, alpha, name in (("p2.5", "p97.5", 0.15, "95% interval"),
+                                       ("p10", "p90", 0.3, "80% interval")):  # fmt: skip
+            fig.add_trace(go.Scatter(x=months + months[::-1],
+                                     y=list(rows[high]) + list(rows[low])[::-1], fill="toself",
+                                     mode="lines", line_width=0, name=name, legendgroup=name,
+                                     fillcolor=_transparent(PALETTE[0], alpha),
+                                     showlegend=i == 0, hoverinfo="skip"), **where)  # fmt: skip
+        fig.add_trace(go.Scatter(x=months, y=rows["p50"], mode="lines", name="simulated median",
+                                 line={"color": PALETTE[0]}, legendgroup="median",
+                                 showlegend=i == 0), **where)  # fmt: skip
+        fig.add_trace(go.Scatter(x=months, y=rows["actual"], mode="markers", name="actual",
+                                 marker={"color": PALETTE[1], "size": 9, "symbol": "diamond"},
+                                 legendgroup="actual", showlegend=i == 0), **where)  # fmt: skip
+        axis = {"revenue": f"{currency} per month", "win_rate": "share", "won": "deals per month",
+                "cycle_days": "days"}[metric]  # fmt: skip
+        fig.update_yaxes(title=axis, tickformat=".0%" if metric == "win_rate" else "~s", **where)
+    fig.update_layout(LAYOUT, title={"text": "Backtest: simulated months against what happened",
+                                     "x": 0.01}, height=680)  # fmt: skip
+    return fig

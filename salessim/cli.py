@@ -7,6 +7,7 @@ anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -22,7 +23,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from salessim import experiment, limits, loader, report, results, whatif
+from salessim import backtest as backtesting
+from salessim import calibrate as fitting
+from salessim import crm, experiment, limits, loader, report, results, whatif
 from salessim.errors import ResultsError, SalessimError, ScenarioError
 from salessim.experiment import Progress as ProgressFn
 from salessim.experiment import RunResult
@@ -538,6 +541,115 @@ def _fmt(value: object, percent: bool) -> str:
     if isinstance(value, float):
         return "-" if pd.isna(value) else (f"{value:.1%}" if percent else f"{value:,.1f}")
     return str(value)
+
+
+ColumnsOpt = Annotated[
+    Path | None,
+    typer.Option("--columns", help="YAML mapping of fields to column names, e.g. owner: Rep."),
+]
+WorkHoursOpt = Annotated[
+    float,
+    typer.Option("--work-hours-per-deal", min=0.01,
+                 help="Seller's work per deal (hours), which exports do not record."),
+]  # fmt: skip
+
+
+def _read_export(export: Path, columns: Path | None) -> crm.Deals:
+    deals = guarded(lambda: crm.read_export(export, columns))
+    for line in deals.report_lines():
+        err_console.print(line, markup=False, highlight=False)
+    return deals
+
+
+@app.command("calibrate")
+def calibrate_cmd(
+    export: Annotated[Path, typer.Argument(help="Opportunities export: CSV, Excel or Parquet.")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Scenario YAML file to write.")],
+    columns: ColumnsOpt = None,
+    work_hours: WorkHoursOpt = fitting.DEFAULT_WORK_HOURS,
+    name: Annotated[str | None, typer.Option("--name", help="Scenario name.")] = None,
+    force: ForceOpt = False,
+) -> None:
+    """Fit a scenario to a CRM opportunities export; every value carries its method as a comment.
+
+    Example: salessim calibrate deals.csv --out scenarios/acme.yaml
+    """
+    if out.exists() and not force:
+        fail(f"Error: {out} exists; pass --force to overwrite it or choose another --out")
+    deals = _read_export(export, columns)
+    scenario_name = fitting.slug(name or out.stem)
+    calibration = fitting.calibrate(deals, scenario_name, work_hours)
+    guarded(lambda: results.write_text(out, fitting.to_yaml(calibration)))
+    guarded(lambda: loader.load(out))
+    out_console.print(f"Scenario written to {out} (it validates; run it with salessim run {out})",
+                      highlight=False)  # fmt: skip
+
+
+@app.command("backtest")
+def backtest_cmd(
+    export: Annotated[Path, typer.Argument(help="Opportunities export: CSV, Excel or Parquet.")],
+    train_until: Annotated[
+        str, typer.Option("--train-until", help="Last day of the data to fit on (YYYY-MM-DD).")
+    ],
+    replications: ReplicationsOpt = 200,
+    seed: SeedOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder.")] = None,
+    columns: ColumnsOpt = None,
+    work_hours: WorkHoursOpt = fitting.DEFAULT_WORK_HOURS,
+    workers: WorkersOpt = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Fit on the deals up to a day, simulate the months after it, compare with what happened.
+
+    Example: salessim backtest deals.csv --train-until 2025-06-30 -n 500
+    """
+    try:
+        cutoff = dt.date.fromisoformat(train_until)
+    except ValueError:
+        fail(f"Error: --train-until: '{train_until}' is not a date like 2025-06-30")
+    deals = _read_export(export, columns)
+    folder = out or Path("results") / f"{export.stem}_backtest"
+    cores = workers or os.cpu_count() or 1
+    with _locked(folder):
+        guarded(lambda: results.prepare_folder(folder, force))
+        seed = experiment.fresh_seed() if seed is None else seed
+        name = fitting.slug(f"{export.stem}_until_{cutoff:%Y_%m_%d}")
+        done = guarded(lambda: backtesting.backtest(deals, cutoff, replications, seed, cores,
+                                                    work_hours, name))  # fmt: skip
+        guarded(lambda: results.write_run(done.run, folder / "simulated", force=True))
+        guarded(lambda: results.write_text(folder / "scenario.yaml",
+                                           fitting.to_yaml(done.calibration)))  # fmt: skip
+        guarded(lambda: results.write_csv(folder / "backtest.csv", done.table))
+        cover = backtesting.coverage(done.table)
+        guarded(lambda: results.write_csv(folder / "coverage.csv", cover.reset_index()))
+        _report(folder, quiet)
+    if not quiet:
+        print_frame(_backtest_rows(done.table, done.run.scenario.currency),
+                    ["month", "metric", "actual", "median", "95% interval", "inside"])  # fmt: skip
+        for metric, row in cover.iterrows():
+            out_console.print(f"{metric}: {row['in95']} of {row['months']} months inside the 95% "
+                              f"interval, {row['in80']} inside the 80% interval",
+                              highlight=False)  # fmt: skip
+        out_console.print(f"Results in {folder}{os.sep} (seed {seed})", highlight=False)
+
+
+def _backtest_rows(table: pd.DataFrame, currency: str) -> pd.DataFrame:
+    """The backtest table as text: numbers rounded per metric, the interval in one column."""
+    kinds = {"won": "count", "revenue": "money", "win_rate": "ratio", "cycle_days": "count"}
+
+    def show(value: float, metric: str) -> str:
+        return report.human(value, kinds.get(metric, "count"), currency)
+
+    return pd.DataFrame({
+        "month": table["month"],
+        "metric": table["metric"],
+        "actual": [show(v, m) for v, m in zip(table["actual"], table["metric"], strict=True)],
+        "median": [show(v, m) for v, m in zip(table["p50"], table["metric"], strict=True)],
+        "95% interval": [f"{show(lo, m)} to {show(hi, m)}" for lo, hi, m in
+                         zip(table["p2.5"], table["p97.5"], table["metric"], strict=True)],
+        "inside": ["yes" if v is True else ("no" if v is False else "-") for v in table["in95"]],
+    }, dtype=object)  # fmt: skip
 
 
 def main() -> None:  # pragma: no cover - console entry point

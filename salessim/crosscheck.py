@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 OUTCOMES = ("won",)
+SUGGESTED_SEATS = 20  # `role[i]` offered as "did you mean" for the first seats of each role
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -163,6 +164,17 @@ def cross_check(data: Mapping[str, Any]) -> list[tuple[str, str]]:
         problems.append(
             ("warmup_days", f"must be less than horizon_days ({horizon}), got {warmup}")
         )
+    sources = [str(src.get("source")) for src in leads if isinstance(src, Mapping)]
+    pipeline = data.get("pipeline")
+    for i, deal in enumerate(pipeline if isinstance(pipeline, list) else []):
+        if not isinstance(deal, Mapping):
+            continue
+        if "stage" in deal and str(deal["stage"]) not in stage_names:
+            problems.append((f"pipeline[{i}].stage", f"no stage '{deal['stage']}'; stages are: "
+                             f"{', '.join(stage_names)}"))  # fmt: skip
+        if deal.get("source") is not None and str(deal["source"]) not in sources:
+            problems.append((f"pipeline[{i}].source", f"no lead source '{deal['source']}'; "
+                             f"sources are: {', '.join(sources)}"))  # fmt: skip
     return problems
 
 
@@ -170,18 +182,28 @@ def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
-def _seat_names(roles: Mapping[str, Any]) -> set[str]:
-    """Every valid person reference: `role[i]` for each seat, and each person's name."""
+def _seat_names(roles: Mapping[str, Any], first: int = SUGGESTED_SEATS) -> set[str]:
+    """Valid person references to suggest: `role[i]` for the first seats, and people's names."""
     names: set[str] = set()
     for role, spec in roles.items():
         spec = _mapping(spec)
         headcount = spec.get("headcount")
         if isinstance(headcount, int):
-            names |= {f"{role}[{i}]" for i in range(headcount)}
-        for person in spec.get("people") or []:
+            names |= {f"{role}[{i}]" for i in range(min(headcount, first))}
+        people = spec.get("people")
+        for person in people if isinstance(people, list) else []:
             if isinstance(person, Mapping) and isinstance(person.get("name"), str):
                 names.add(person["name"])
     return names
+
+
+def _is_person(who: str, roles: Mapping[str, Any]) -> bool:
+    """`who` is `role[i]` with i below the role's headcount, or the name of a person."""
+    role, _, index = who.removesuffix("]").partition("[")
+    headcount = _mapping(roles.get(role)).get("headcount")
+    if who.endswith("]") and index.isdigit() and isinstance(headcount, int):
+        return int(index) < headcount
+    return who in _seat_names(roles, first=0)
 
 
 def _check_people(
@@ -189,7 +211,6 @@ def _check_people(
 ) -> list[tuple[str, str]]:
     """Events name real people or roles; customers and shares name real roles and stages."""
     problems: list[tuple[str, str]] = []
-    seats = _seat_names(roles)
     events = data.get("events")
     for i, ev in enumerate(events if isinstance(events, list) else []):
         ev = _mapping(ev)
@@ -200,12 +221,12 @@ def _check_people(
             problems.append(
                 (f"events[{i}].person", f"role '{who}' does not exist{_choices(who, roles)}")
             )
-        elif action != "hire" and who not in seats:
+        elif action != "hire" and not _is_person(who, roles):
             problems.append(
                 (
                     f"events[{i}].person",
-                    f"no person '{who}' (use role[i] with i "
-                    f"below the headcount, or a name from people){_choices(who, seats)}",
+                    f"no person '{who}' (use role[i] with i below the headcount, or a name "
+                    f"from people){_choices(who, _seat_names(roles))}",
                 )
             )
         if action == "absent" and not ev.get("days"):
@@ -264,7 +285,8 @@ def _check_role_workforce(
             problems.append(
                 (
                     f"roles.{role}.workforce",
-                    f"combined with the scenario's workforce, {where}: {first['msg']}",
+                    f"combined with the scenario's workforce, {where}: "
+                    + first["msg"].removeprefix("Value error, "),
                 )
             )
     return problems

@@ -19,6 +19,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 _BLOCK = 512
+MAX_PARAMETER = 1e12
+"""Largest parameter of a distribution: larger ones are typos, and overflow the samplers."""
+Parameter = Annotated[float, Field(ge=0, le=MAX_PARAMETER, allow_inf_nan=False)]
+MAX_SPREAD = 1e6
+"""Largest sd / mean of a log-normal (beyond it the draws overflow)."""
 
 
 class _Dist(BaseModel):
@@ -49,7 +54,7 @@ class Fixed(_Dist):
     """Always the same value."""
 
     dist: Literal["fixed"] = "fixed"
-    value: float = Field(ge=0, allow_inf_nan=False)
+    value: float = Field(ge=0, le=MAX_PARAMETER, allow_inf_nan=False)
 
     @property
     def mean(self) -> float:
@@ -67,7 +72,7 @@ class Exponential(_Dist):
     """Exponential with the given mean (memoryless; the textbook service and patience time)."""
 
     dist: Literal["exponential"]
-    mean_value: float = Field(alias="mean", gt=0, allow_inf_nan=False)
+    mean_value: float = Field(alias="mean", gt=0, le=MAX_PARAMETER, allow_inf_nan=False)
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     @property
@@ -82,8 +87,8 @@ class Uniform(_Dist):
     """Uniform between `low` and `high`."""
 
     dist: Literal["uniform"]
-    low: float = Field(ge=0, allow_inf_nan=False)
-    high: float = Field(ge=0, allow_inf_nan=False)
+    low: float = Field(ge=0, le=MAX_PARAMETER, allow_inf_nan=False)
+    high: float = Field(ge=0, le=MAX_PARAMETER, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -103,9 +108,9 @@ class Triangular(_Dist):
     """Triangular with `low` <= `mode` <= `high` (a quick expert estimate)."""
 
     dist: Literal["triangular"]
-    low: float = Field(ge=0, allow_inf_nan=False)
-    mode: float = Field(ge=0, allow_inf_nan=False)
-    high: float = Field(ge=0, allow_inf_nan=False)
+    low: float = Field(ge=0, le=MAX_PARAMETER, allow_inf_nan=False)
+    mode: float = Field(ge=0, le=MAX_PARAMETER, allow_inf_nan=False)
+    high: float = Field(ge=0, le=MAX_PARAMETER, allow_inf_nan=False)
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -127,8 +132,10 @@ class Normal(_Dist):
     """Normal with `mean` and `sd`, truncated at 0 (negative draws are redrawn)."""
 
     dist: Literal["normal"]
-    mean_value: float = Field(alias="mean", allow_inf_nan=False)
-    sd: float = Field(ge=0, allow_inf_nan=False)
+    mean_value: float = Field(
+        alias="mean", ge=-MAX_PARAMETER, le=MAX_PARAMETER, allow_inf_nan=False
+    )
+    sd: float = Field(ge=0, le=MAX_PARAMETER, allow_inf_nan=False)
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     @model_validator(mode="after")
@@ -160,9 +167,18 @@ class LogNormal(_Dist):
     """Log-normal given by its own `mean` and `sd` (not those of the underlying normal)."""
 
     dist: Literal["lognormal"]
-    mean_value: float = Field(alias="mean", gt=0, allow_inf_nan=False)
-    sd: float = Field(ge=0, allow_inf_nan=False)
+    mean_value: float = Field(alias="mean", gt=0, le=MAX_PARAMETER, allow_inf_nan=False)
+    sd: float = Field(ge=0, le=MAX_PARAMETER, allow_inf_nan=False)
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _spread_bounded(self) -> LogNormal:
+        if self.sd > MAX_SPREAD * self.mean_value:
+            raise ValueError(
+                f"sd ({self.sd:g}) must be at most {MAX_SPREAD:g} times the mean "
+                f"({self.mean_value:g})"
+            )
+        return self
 
     @property
     def mean(self) -> float:
@@ -179,8 +195,8 @@ class Empirical(_Dist):
     """Draws uniformly (or by `weights`) from observed `values`."""
 
     dist: Literal["empirical"]
-    values: list[Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(min_length=1)
-    weights: list[Annotated[float, Field(ge=0, allow_inf_nan=False)]] | None = None
+    values: list[Parameter] = Field(min_length=1)
+    weights: list[Parameter] | None = None
 
     @model_validator(mode="after")
     def _weights_match(self) -> Empirical:

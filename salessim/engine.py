@@ -63,6 +63,9 @@ class Simulation:
         self.staffing.start()
         for k, src in enumerate(scenario.leads):
             self.env.process(self._source(k, src))
+        self.opening_age: dict[int, float] = {}
+        if scenario.pipeline:
+            self.env.process(self._pipeline())
 
     # --- construction -------------------------------------------------------------------
     def _build_stage(self, name: str, index: int) -> StageRt:
@@ -138,6 +141,19 @@ class Simulation:
                 yield env.timeout(t - env.now)
                 self._enter(self._new_lead(k, t, value, t + patience, u), entry)
 
+    def _pipeline(self) -> Generator[Any, Any, None]:
+        """Deals open on day 0 enter their stage with a random part of its delay left."""
+        yield self.env.timeout(0)
+        rng = self.streams("pipeline")
+        for deal in self.scenario.pipeline:
+            k = self.sources.index(deal.source) if deal.source else 0
+            dist = self.scenario.leads[k].deal_value or self.scenario.deal_value
+            value = deal.value if deal.value is not None else float(dist.sample(rng, 1)[0])
+            u = rng.random(2 * len(self.stages)).tolist()
+            lead = self._new_lead(k, 0.0, value, INF, u)
+            self.opening_age[lead.id] = deal.age_days * 24
+            self._enter(lead, self.stages[self.stage_index[deal.stage]], residual=rng.random())
+
     def _new_lead(self, source: int, t: float, value: float, deadline: float,
                   u: list[float]) -> Lead:  # fmt: skip
         lead = Lead(self.next_id, source, t, value, deadline, u, t >= self.warmup)
@@ -207,7 +223,7 @@ class Simulation:
         person.monthly[month] = person.monthly.get(month, 0.0) + value
 
     def _enter(self, lead: Lead, st: StageRt, retry: bool = False,
-               by: PersonRt | None = None) -> None:  # fmt: skip
+               by: PersonRt | None = None, residual: float = 1.0) -> None:  # fmt: skip
         if lead.path is not None:
             lead.path.append(st.name)
         if retry:
@@ -217,7 +233,7 @@ class Simulation:
             if lead.counted:
                 st.entered += 1
                 st.daily_entered[int(self.env.now // 24)] += 1
-            delay_hours = st.delay() * 24 if st.delay is not None else 0.0
+            delay_hours = st.delay() * 24 * residual if st.delay is not None else 0.0
             target = self._book(st, by) if st.delay is not None else None
         booked = not retry and st.delay is not None
         if delay_hours:
@@ -297,15 +313,16 @@ class Simulation:
         """One row of leads.parquet (a CRM-like export); `lead` None is a repeat purchase."""
         return {
             "lead": lead.id if lead else -1,
-            "kind": "new" if lead else "repeat",
+            "kind": ("pipeline" if lead.id in self.opening_age else "new") if lead else "repeat",
             "source": self.sources[lead.source] if lead else "",
-            "arrived_hours": lead.arrived if lead else t,
+            "arrived_hours": lead.arrived - self.opening_age.get(lead.id, 0.0) if lead else t,
             "first_contact_hours": lead.contacted if lead and lead.contacted >= 0 else math.nan,
             "ended_hours": t if outcome != "open" else math.nan,
             "outcome": outcome,
             "stages": ">".join(lead.path or []) if lead else "",
             "sourced_by": lead.by.name if lead and lead.by else "",
             "closed_by": person.name if person and outcome == "won" else "",
+            "owner": person.name if person else "",
             "value": value,
         }
 
@@ -491,7 +508,7 @@ class Simulation:
             lead.tries += 1
             self._enter(lead, st, retry=True, by=person)
         else:
-            self._end(lead, "rejected", self.env.now)
+            self._end(lead, "rejected", self.env.now, person)
 
     def _repeat_u(self) -> float:
         return float(self.customers.rng.random())

@@ -170,8 +170,19 @@ def run(
     result = RunResult(scenario, seed, _frame(parts["record"]), wall, workers, source,
                        _frame(parts["people"]))  # fmt: skip
     result.timeseries = _frame(parts["timeseries"])
-    result.leads = _frame(parts["leads"])
+    result.leads = crm_dates(_frame(parts["leads"]), scenario)
     return result
+
+
+def crm_dates(leads: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """The lead log with calendar timestamps, as a CRM export has them (`created_at`,
+    `closed_at`, empty while open), so `salessim calibrate` reads it like one."""
+    if leads.empty:
+        return leads
+    start = pd.Timestamp(scenario.calendar.start)
+    leads["created_at"] = start + pd.to_timedelta(leads["arrived_hours"], unit="h")
+    leads["closed_at"] = start + pd.to_timedelta(leads["ended_hours"], unit="h")
+    return leads
 
 
 def _run_on_dask(

@@ -81,4 +81,9 @@ def format_error(err: ScenarioError, file: str | Path | None = None) -> str:
     name = file or err.file or (files[0] if files else "<scenario>")
     count = len(err.problems)
     head = f"Scenario {name} is invalid ({count} problem{'' if count == 1 else 's'}):"
-    return "\n".join([head, *(str(p) for p in err.problems)])
+    return "\n".join([head, *(_one_line(str(p)) for p in err.problems)])
+
+
+def _one_line(text: str) -> str:
+    """`text` with line breaks and other control characters (from keys in the file) escaped."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)

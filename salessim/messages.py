@@ -296,7 +296,7 @@ def _bounds(meta: list[Any], ctx: Mapping[str, Any]) -> str:
     found = {
         a: v
         for a in ("gt", "ge", "lt", "le")
-        for m in [*meta, ctx]
+        for m in [ctx, *meta]
         if (v := (m.get(a) if isinstance(m, Mapping) else getattr(m, a, None))) is not None
     }
     if "ge" in found and "le" in found:
@@ -373,9 +373,22 @@ def show(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, dict):
         return "a mapping" if value else "an empty mapping"
-    text = repr(value)
+    text = _inline(value)
     if len(text) <= 40:
         return text
     if isinstance(value, list):
         return f"a list of {len(value)} items"
     return text[:36] + "..."
+
+
+def _inline(value: Any) -> str:
+    """`value` as YAML flow text (`['a', 2026-01-05, {k: 1}]`), not Python's repr of it."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_inline(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_inline(k)}: {_inline(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, bool) or value is None:
+        return yaml_text(value)
+    if isinstance(value, float | dt.date):
+        return show(value)
+    return repr(value)

@@ -71,6 +71,7 @@ class Folder:
     stress: pd.DataFrame | None = None
     runs_total: int = 0
     labels: list[str] = field(default_factory=list)  # every sweep point, drawn or not
+    backtest: pd.DataFrame | None = None
 
 
 def _read_json(path: Path) -> dict[str, object]:
@@ -146,6 +147,10 @@ def _read_folder(folder: Path) -> Folder:
             ["unchanged team", *(f"without {p}" for p in people)],
         )
         return Folder("stress", runs, stress=table, runs_total=len(table) + 1)
+    if (folder / "backtest.csv").exists():
+        table = pd.read_csv(folder / "backtest.csv")
+        run = read_run(folder / "simulated", "simulated after the cut-off")
+        return Folder("backtest", [run], backtest=table, runs_total=1)
     if (folder / "manifest.json").exists():
         return Folder("run", [read_run(folder)], runs_total=1)
     raise ResultsError(
@@ -282,6 +287,7 @@ def _header(found: Folder) -> str:
         "compare": f"Comparison: {names}",
         "sweep": f"Sweep of {html.escape(str(first.scenario['name']))}",
         "stress": f"Key-person test of {html.escape(str(first.scenario['name']))}",
+        "backtest": f"Backtest of a calibration: {html.escape(str(first.scenario['name']))}",
     }
     m = first.manifest
     shown = (
@@ -395,6 +401,19 @@ def _extra_charts(found: Folder, currency: str) -> list[str]:
                 "revenue lost, over the rest of the horizon, if they leave (or are "
                 "absent). Whiskers are 95% intervals; a whisker crossing 0 means "
                 "the loss is not clear at this number of replications.",
+            )
+        )
+    if found.backtest is not None:
+        inside = found.backtest.dropna(subset=["in95"])
+        parts.append(
+            _chart(
+                charts.backtest_chart(found.backtest, currency),
+                "backtest",
+                f"diamonds are what happened, the line and bands what the model fitted on the "
+                f"data up to the cut-off predicted; {int(inside['in95'].astype(bool).sum())} of "
+                f"{len(inside)} month values fall inside the 95% band and "
+                f"{int(inside['in80'].astype(bool).sum())} inside the 80% band (about 95% and 80% "
+                "are expected from a faithful model).",
             )
         )
     if found.sweep is not None:

@@ -21,6 +21,8 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 MIN_SESSION_HOURS = 0.05
+LAST_START = dt.date(9899, 1, 1)
+"""Latest calendar start: the longest horizon (36,600 days) must end before the year 10000."""
 Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 
@@ -34,7 +36,9 @@ class Calendar(Model):
     """Working time. Staff work only inside it; leads arrive around the clock regardless."""
 
     start: dt.date = Field(
-        default=dt.date(2026, 1, 5), description="Date of simulated hour 0 (midnight)."
+        default=dt.date(2026, 1, 5),
+        le=LAST_START,
+        description="Date of simulated hour 0 (midnight).",
     )
     workdays: list[Annotated[str, Field(pattern="^(mon|tue|wed|thu|fri|sat|sun)$")]] = Field(
         default=["mon", "tue", "wed", "thu", "fri"],
@@ -232,6 +236,19 @@ class Role(Model):
     bonus: Bonus | None = Field(default=None, description="Monthly bonus on a revenue target.")
 
 
+class OpenDeal(Model):
+    """A deal already in the funnel on day 0 (e.g. open in the CRM at a backtest's cut-off)."""
+
+    stage: Name = Field(description="Stage it is at; it waits there for the rest of its delay.")
+    age_days: NonNegative = Field(
+        default=0.0, le=36_600, description="Days since it was created (for its cycle length)."
+    )
+    value: NonNegative | None = Field(
+        default=None, description="Its value; default: drawn from the source's deal value."
+    )
+    source: Name | None = Field(default=None, description="Its lead source; default: the first.")
+
+
 class Scenario(Model):
     """One department plus its market: what `salessim run` simulates."""
 
@@ -256,6 +273,11 @@ class Scenario(Model):
         default_factory=Customers, description="Ownership, repeat purchases and churn."
     )
     events: list[Event] = Field(default=[], description="Scheduled what-if events.")
+    pipeline: list[OpenDeal] = Field(
+        default=[],
+        description="Deals open on day 0 (counted as leads arriving then); each waits a random "
+        "part of its stage's delay, as a deal caught midway would.",
+    )
     overhead_month: NonNegative = Field(
         default=0.0, description="Fixed monthly cost of the department (office, CRM licence...)."
     )

@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from salessim.distributions import Distribution, Fixed
 
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+MIN_ABSENCE_DAYS = 0.5
+"""Shortest mean sick episode or vacation block, so that a person has at most two a day."""
 
 
 class Model(BaseModel):
@@ -74,7 +76,7 @@ class Workforce(Model):
         default=0.0, le=365, description="Vacation days a year, taken in blocks at random dates."
     )
     vacation_block_days: float = Field(
-        default=5.0, gt=0, le=365, description="Length of one vacation block (days)."
+        default=5.0, ge=MIN_ABSENCE_DAYS, le=365, description="Length of one vacation block (days)."
     )
     handover: Literal["wait", "team"] = Field(
         default="team",
@@ -83,6 +85,16 @@ class Workforce(Model):
     resignation: Resignation = Field(default_factory=Resignation, description="Resignations.")
     ramp_up: RampUp = Field(default_factory=RampUp, description="Ramp-up of new hires.")
     probation: Probation | None = Field(default=None, description="Probation of new hires.")
+
+    @field_validator("sick_episode_days")
+    @classmethod
+    def _episodes_not_too_short(cls, value: Distribution) -> Distribution:
+        if value.mean < MIN_ABSENCE_DAYS:
+            raise ValueError(
+                f"a sickness must last at least {MIN_ABSENCE_DAYS} days on average, "
+                f"got {value.mean:g}"
+            )
+        return value
 
 
 def merge_workforce(base: Workforce, override: Workforce | None) -> Workforce:
@@ -121,7 +133,7 @@ class Absence(Model):
 class Event(Model):
     """A scheduled what-if: on `day`, `person` resigns, leaves, is absent, or a seat is hired."""
 
-    day: NonNegative = Field(description="Simulated day the event happens.")
+    day: NonNegative = Field(le=36_600, description="Simulated day the event happens.")
     action: Literal["resign", "leave", "absent", "hire"] = Field(
         description="resign (works the notice period), leave (at once), absent (for `days`), "
         "hire (adds a seat to the role named in `person`)."

@@ -94,7 +94,8 @@ def test_schema_is_json() -> None:
 
 
 @pytest.mark.parametrize(
-    "command", ["validate", "schema", "run", "compare", "sweep", "stress", "report"]
+    "command",
+    ["validate", "schema", "run", "compare", "sweep", "stress", "report", "calibrate", "backtest"],
 )
 def test_every_command_has_help_with_an_example(command: str) -> None:
     result = runner.invoke(app, [command, "--help"])

@@ -1,0 +1,433 @@
+"""Fit a scenario to a CRM export: arrivals, funnel, cycle times, deal values and people.
+
+`calibrate(deals)` takes the clean deals of `crm.read_export` and returns a `Calibration`: the
+scenario as plain data plus, for every fitted value, a comment saying how it was estimated
+(sample size, estimate, interval). `to_yaml` writes both, the comments beside the values. What an
+export cannot tell (salaries, absences) keeps salessim's defaults and says so.
+
+Methods, in brief: arrival rate = deals created per calendar day (exact Poisson interval); weekday
+and monthly profiles = counts per weekday / calendar month relative to the mean (monthly only
+with 24 months or more); win probability per stage from stage histories, else overall (Wilson
+interval); cycle time and deal value = the family (exponential, log-normal, normal) with the best
+Kolmogorov-Smirnov fit, or the empirical distribution when every family is rejected at 5%;
+people = owners active in the last month, their win rates shrunk toward the team's (beta-binomial
+partial pooling); resignations = owners who stopped appearing per person-year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from scipy import stats
+
+from salessim.crm import Deals
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DEFAULT_WORK_HOURS = 3.0
+MIN_MONTHS_FOR_SEASONALITY = 24
+MIN_PRODUCT_DEALS = 30
+Path_ = tuple[str | int, ...]
+
+
+@dataclass
+class Calibration:
+    """A fitted scenario (plain data, as in a YAML file) and a comment per fitted key path."""
+
+    data: dict[str, Any]
+    comments: dict[Path_, str] = field(default_factory=dict)
+    header: list[str] = field(default_factory=list)
+
+    def note(self, path: Path_, text: str) -> None:
+        self.comments[path] = text
+
+
+def poisson_rate(count: int, exposure: float) -> tuple[float, float, float]:
+    """Rate and exact 95% interval of `count` events in `exposure` units."""
+    low = stats.chi2.ppf(0.025, 2 * count) / 2 / exposure if count else 0.0
+    high = stats.chi2.ppf(0.975, 2 * count + 2) / 2 / exposure
+    return count / exposure, float(low), float(high)
+
+
+def wilson(successes: int, trials: int) -> tuple[float, float]:
+    ci = stats.binomtest(successes, trials).proportion_ci(method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def fit_distribution(samples: np.ndarray, unit: str) -> tuple[dict[str, Any], str]:
+    """The best of exponential / log-normal / normal by Kolmogorov-Smirnov, else empirical."""
+    x = np.asarray(samples, dtype=float)
+    x = x[np.isfinite(x) & (x >= 0)]
+    n = len(x)
+    if n == 0:
+        return {"dist": "fixed", "value": 0.0}, "no data: 0"
+    if n < 20 or x.std() == 0:
+        values = [round(float(v), 3) for v in np.sort(x)]
+        return (
+            {"dist": "empirical", "values": values},
+            f"{n} values, too few to test a family: empirical",
+        )
+    mean, sd = float(x.mean()), float(x.std(ddof=1))
+    candidates: list[tuple[float, str, dict[str, Any]]] = []
+    p = stats.kstest(x, "expon", args=(0, mean)).pvalue
+    candidates.append((p, "exponential", {"dist": "exponential", "mean": _r(mean)}))
+    if (x > 0).all():
+        shape, _, scale = stats.lognorm.fit(x, floc=0)
+        p = stats.kstest(x, "lognorm", args=(shape, 0, scale)).pvalue
+        lmean = scale * math.exp(shape**2 / 2)
+        lsd = lmean * math.sqrt(math.expm1(shape**2))
+        candidates.append((p, "lognormal", {"dist": "lognormal", "mean": _r(lmean), "sd": _r(lsd)}))
+    if mean > 2 * sd:
+        p = stats.kstest(x, "norm", args=(mean, sd)).pvalue
+        candidates.append((p, "normal", {"dist": "normal", "mean": _r(mean), "sd": _r(sd)}))
+    candidates.sort(key=lambda c: -c[0])
+    best_p, best_name, best = candidates[0]
+    tested = ", ".join(f"{name} p={pv:.2g}" for pv, name, _ in candidates)
+    if best_p < 0.05:
+        quantiles = np.quantile(x, np.linspace(0, 1, 21))
+        return (
+            {"dist": "empirical", "values": [_r(q) for q in quantiles]},
+            f"{n} values, mean {mean:.3g} {unit}; every family rejected by KS at 5% "
+            f"({tested}): empirical (21 quantiles)",
+        )
+    return best, f"{n} values, mean {mean:.3g} {unit}; KS: {tested}: {best_name} fits best"
+
+
+def _r(value: float) -> float:
+    return float(f"{value:.4g}")
+
+
+def calibrate(
+    deals: Deals, name: str, work_hours: float = DEFAULT_WORK_HOURS, until: dt.date | None = None
+) -> Calibration:
+    """Fit a scenario to `deals` (created up to `until`, default: the last date in the data)."""
+    frame = deals.frame
+    first = frame["created"].min().normalize()
+    last = pd.Timestamp(until) if until else max(frame["created"].max(), frame["closed"].max())
+    days = max((last.normalize() - first).days + 1, 1)
+    cal = Calibration({"name": name})
+    cal.header = [
+        f"Calibrated by `salessim calibrate` from {deals.source}.",
+        *deals.report_lines(),
+        f"Data window: {first.date()} to {last.date()} ({days} days).",
+    ]
+    closed = frame[frame["outcome"].isin(["won", "lost"])]
+    won = frame[frame["outcome"] == "won"]
+    cycle = (won["closed"] - won["created"]).dt.total_seconds() / 86400
+    cal.data.update(
+        description=f"Calibrated from {deals.source}: {len(frame):,} deals, {first.date()} to "
+        f"{last.date()}.",
+        currency=deals.currency or "EUR",
+        horizon_days=365,
+        warmup_days=float(max(14, math.ceil(np.nanpercentile(cycle, 90)))) if len(cycle) else 30.0,
+        calendar={
+            "start": (last.normalize() + pd.Timedelta(days=1)).date().isoformat(),
+            "workdays": _workdays(closed),
+            "hours": [9, 17],
+        },
+    )
+    cal.note(("warmup_days",), "90th percentile of won deals' cycle: the pipeline fills first")
+    cal.note(("calendar", "hours"), "DEFAULT: the export has no working hours")
+    cal.note(("calendar", "workdays"), "weekdays with at least 3% of the closes")
+    _fit_leads(cal, frame, first, days)
+    _fit_funnel(cal, frame, closed, cycle, work_hours)
+    _fit_people(cal, frame, closed, first, last)
+    return cal
+
+
+def _workdays(closed: pd.DataFrame) -> list[str]:
+    if closed.empty:
+        return list(WEEKDAYS[:5])
+    share = closed["closed"].dt.day_of_week.value_counts(normalize=True)
+    days = [WEEKDAYS[d] for d in range(7) if share.get(d, 0.0) >= 0.03]
+    return days or list(WEEKDAYS[:5])
+
+
+def _profiles(created: pd.Series, first: pd.Timestamp, days: int) -> tuple[list[float], str]:
+    calendar = pd.date_range(first, periods=days, freq="D")
+    exposure = pd.Series(calendar.day_of_week).value_counts().reindex(range(7), fill_value=0)
+    counts = created.dt.day_of_week.value_counts().reindex(range(7), fill_value=0)
+    rate = (counts / exposure.where(exposure > 0)).fillna(0.0)
+    profile = rate / rate.mean() if rate.mean() > 0 else pd.Series(1.0, index=range(7))
+    return [round(float(v), 3) for v in profile], "deals created per weekday / mean weekday rate"
+
+
+def _monthly(created: pd.Series, first: pd.Timestamp, days: int) -> tuple[list[float] | None, str]:
+    months = len(pd.period_range(first, first + pd.Timedelta(days=days - 1), freq="M"))
+    if months < MIN_MONTHS_FOR_SEASONALITY:
+        return None, (
+            f"no monthly_profile: the data cover {months} calendar months, too short to "
+            f"fit seasonality (needs {MIN_MONTHS_FOR_SEASONALITY})"
+        )
+    calendar = pd.date_range(first, periods=days, freq="D")
+    exposure = pd.Series(calendar.month).value_counts().reindex(range(1, 13), fill_value=0)
+    counts = created.dt.month.value_counts().reindex(range(1, 13), fill_value=0)
+    rate = counts / exposure
+    return (
+        [round(float(v), 3) for v in rate / rate.mean()],
+        f"deals created per calendar month / mean, over {months:.0f} months",
+    )
+
+
+def _fit_leads(cal: Calibration, frame: pd.DataFrame, first: pd.Timestamp, days: int) -> None:
+    products = frame["product"].replace("", np.nan).dropna()
+    counts = products.value_counts()
+    groups: list[tuple[str, pd.DataFrame]]
+    if len(counts) >= 2 and (counts >= MIN_PRODUCT_DEALS).sum() >= 2:
+        big = list(counts[counts >= MIN_PRODUCT_DEALS].index)
+        rest = frame[~frame["product"].isin(big)]
+        groups = [(str(p), frame[frame["product"] == p]) for p in big]
+        if not rest.empty:
+            groups.append(("other", rest))
+    else:
+        groups = [("crm", frame)]
+    weekday, weekday_how = _profiles(frame["created"], first, days)
+    monthly, monthly_how = _monthly(frame["created"], first, days)
+    sources = []
+    for i, (label, group) in enumerate(groups):
+        source = slug(label)
+        rate, low, high = poisson_rate(len(group), days)
+        entry: dict[str, Any] = {"source": source, "per_day": _r(rate), "weekday_profile": weekday}
+        cal.note(
+            ("leads", i, "per_day"),
+            f"{len(group):,} deals created in {days} days; 95% CI "
+            f"{low:.3g} to {high:.3g} (exact Poisson)",
+        )
+        cal.note(("leads", i, "weekday_profile"), weekday_how)
+        if monthly is not None:
+            entry["monthly_profile"] = monthly
+            cal.note(("leads", i, "monthly_profile"), monthly_how)
+        values = group.loc[group["outcome"] == "won", "value"].dropna().to_numpy()
+        if len(values):
+            dist, how = fit_distribution(values, cal.data.get("currency", ""))
+            entry["deal_value"] = dist
+            cal.note(("leads", i, "deal_value"), f"won deals' values: {how}")
+        sources.append(entry)
+    cal.data["leads"] = sources
+    if monthly is None:
+        cal.header.append(monthly_how)
+
+
+def slug(text: str) -> str:
+    """A name usable as a scenario key: lower case, underscores, starting with a letter."""
+    name = re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+    return name if name and name[0].isalpha() else f"p_{name or 'other'}"
+
+
+def stage_order(paths: pd.Series) -> list[str]:
+    """Stage names in funnel order: by their mean position in the recorded histories."""
+    positions: dict[str, list[int]] = {}
+    for path in paths:
+        for i, stage in enumerate(split_path(path)):
+            positions.setdefault(stage, []).append(i)
+    return sorted(positions, key=lambda s: (float(np.mean(positions[s])), s))
+
+
+def split_path(path: str) -> list[str]:
+    return [slug(p) for p in re.split(r"\s*(?:>|\||;|->|→|,)\s*", str(path)) if p.strip()]
+
+
+def _fit_funnel(
+    cal: Calibration, frame: pd.DataFrame, closed: pd.DataFrame, cycle: pd.Series, work_hours: float
+) -> None:
+    has_history = (closed["stages"] != "").mean() >= 0.5 if len(closed) else False
+    names = stage_order(closed["stages"]) if has_history else ["sell"]
+    work_days = work_hours / 8 * 7 / 5  # calendar days that much work spans
+    delay = (cycle - work_days).clip(lower=0)
+    stages: dict[str, Any] = {}
+    for k, stage in enumerate(names):
+        if has_history:
+            reached = (
+                closed[closed["stages"].map(lambda p, s=stage: s in split_path(p))] if k else closed
+            )
+            later = names[k + 1 :]
+            passed = reached[
+                reached["outcome"].eq("won")
+                | reached["stages"].map(
+                    lambda p, later=later: any(s in split_path(p) for s in later)
+                )
+            ]
+        else:
+            reached, passed = closed, closed[closed["outcome"] == "won"]
+        n, w = len(reached), len(passed)
+        p = w / n if n else 0.0
+        low, high = wilson(w, n) if n else (0.0, 1.0)
+        spec: dict[str, Any] = {
+            "by": "sales",
+            "work_hours": _r(work_hours / len(names)),
+            "success": round(p, 4),
+        }
+        if k + 1 < len(names):
+            spec["next"] = names[k + 1]
+        what = f"passed {stage}" if has_history else "won"
+        cal.note(
+            ("stages", stage, "success"),
+            f"{w:,} {what} of {n:,} closed deals that reached "
+            f"it; 95% CI {low:.3f} to {high:.3f} (Wilson)",
+        )
+        cal.note(
+            ("stages", stage, "work_hours"),
+            f"ASSUMPTION (--work-hours-per-deal {work_hours:g}): the export has no work time",
+        )
+        stages[stage] = spec
+    last = names[-1]
+    if len(delay):
+        dist, how = fit_distribution(delay.to_numpy(), "days")
+        stages[last]["delay_days"] = dist
+        cal.note(
+            ("stages", last, "delay_days"),
+            f"client's time = won deals' cycle minus the work ({work_days:.2g} days): {how}",
+        )
+    lost = closed[closed["outcome"] == "lost"]
+    lost_cycle = ((lost["closed"] - lost["created"]).dt.total_seconds() / 86400).to_numpy()
+    if len(lost_cycle):
+        _, how = fit_distribution(lost_cycle, "days")
+        cal.header.append(
+            f"Lost deals' cycle (not used: one cycle per stage in this format): {how}"
+        )
+    cal.data["stages"] = stages
+    if not has_history:
+        cal.header.append(
+            "No stage history in the export: one stage 'sell' with the overall win probability."
+        )
+
+
+def active_owners(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per owner: first and last month with a deal created or closed, and closed deals."""
+    dated = frame[frame["owner"] != ""]
+    months = pd.concat(
+        [
+            dated[["owner", "created"]].rename(columns={"created": "at"}),
+            dated[["owner", "closed"]].rename(columns={"closed": "at"}),
+        ]
+    ).dropna()
+    months["month"] = months["at"].dt.to_period("M")
+    span = months.groupby("owner")["month"].agg(["min", "max"])
+    return span
+
+
+def shrunk_multipliers(wins: pd.Series, trials: pd.Series) -> tuple[pd.Series, float]:
+    """Win-rate multipliers per person shrunk toward the team mean (beta-binomial, moments).
+
+    Returns the multipliers and the prior strength k: a person with k closed deals is pulled
+    halfway to the team mean; k is infinite (all 1.0) when rates differ no more than chance."""
+    trials = trials.astype(float)
+    pbar = float(wins.sum() / trials.sum()) if trials.sum() else 0.0
+    if pbar in (0.0, 1.0) or len(trials) < 2:
+        return pd.Series(1.0, index=wins.index), math.inf
+    rates = wins / trials
+    weights = trials / trials.sum()
+    observed = float((weights * (rates - pbar) ** 2).sum())
+    chance = float((weights * pbar * (1 - pbar) / trials).sum())
+    between = observed - chance
+    if between <= 0:
+        return pd.Series(1.0, index=wins.index), math.inf
+    k = max(pbar * (1 - pbar) / between - 1, 0.0)
+    shrunk = (wins + k * pbar) / (trials + k)
+    return shrunk / pbar, k
+
+
+def _fit_people(
+    cal: Calibration,
+    frame: pd.DataFrame,
+    closed: pd.DataFrame,
+    first: pd.Timestamp,
+    last: pd.Timestamp,
+) -> None:
+    span = active_owners(frame)
+    end_month = last.to_period("M")
+    if span.empty:
+        cal.data["roles"] = {"sales": {"headcount": 1}}
+        cal.note(("roles", "sales", "headcount"), "DEFAULT: the export names no owners")
+        return
+    active = span[span["max"] >= end_month - 1].index.tolist()
+    monthly = [
+        int(((span["min"] <= m) & (span["max"] >= m)).sum())
+        for m in pd.period_range(first.to_period("M"), end_month, freq="M")
+    ]
+    per_owner = closed[closed["owner"].isin(active)].groupby("owner")["outcome"]
+    wins = per_owner.apply(lambda o: int((o == "won").sum())).reindex(active, fill_value=0)
+    trials = per_owner.size().reindex(active, fill_value=0)
+    multipliers, k = shrunk_multipliers(wins[trials > 0], trials[trials > 0])
+    multipliers = multipliers.clip(0.1, 10.0)
+    people = [
+        {"name": str(o), "success": round(float(multipliers.get(o, 1.0)), 3)}
+        for o in sorted(active)
+    ]
+    cal.data["roles"] = {"sales": {"headcount": len(active), "people": people}}
+    cal.note(
+        ("roles", "sales", "headcount"),
+        f"owners active in the last two months; owners per "
+        f"month: {', '.join(map(str, monthly[-12:]))}",
+    )
+    cal.note(
+        ("roles", "sales", "people"),
+        "win-rate multipliers (within 0.1 to 10) shrunk "
+        "toward the team mean "
+        + (
+            f"(beta-binomial, k = {k:.0f} closed deals)"
+            if math.isfinite(k)
+            else "(differences no bigger than chance: all 1.0)"
+        ),
+    )
+    leavers = int((span["max"] < end_month - 1).sum())
+    years = float(((span["max"] - span["min"]).map(lambda d: d.n) + 1).sum()) / 12
+    hires = int((span["min"] > first.to_period("M")).sum())
+    rate, low, high = poisson_rate(leavers, max(years, 1 / 12))
+    cal.data["workforce"] = {"resignation": {"annual_rate": round(rate, 3)}}
+    cal.note(
+        ("workforce", "resignation", "annual_rate"),
+        f"{leavers} owner(s) stopped appearing in {years:.1f} person-years ({hires} appeared "
+        f"after the start); 95% CI {low:.2f} to {high:.2f}",
+    )
+    cal.header.append(
+        "Not in the export, left at salessim's defaults: salaries and costs, "
+        "sickness and vacations, hiring delay, ramp-up."
+    )
+
+
+def to_yaml(cal: Calibration) -> str:
+    """The scenario as YAML, each fitted value with its method as a comment beside it."""
+    root = _commented(cal.data, (), cal.comments)
+    root.yaml_set_start_comment("\n".join(cal.header))
+    out = io.StringIO()
+    yaml = YAML()
+    yaml.width = 100
+    yaml.default_flow_style = False
+    yaml.dump(root, out)
+    return out.getvalue()
+
+
+def _commented(value: Any, path: Path_, comments: dict[Path_, str]) -> Any:
+    if isinstance(value, dict):
+        node = CommentedMap()
+        for key, item in value.items():
+            node[key] = _commented(item, (*path, key), comments)
+            if (*path, key) in comments:
+                node.yaml_add_eol_comment(comments[(*path, key)], key)
+        commented = any((*path, key) in comments for key in value)
+        if "dist" in value or (
+            not commented
+            and len(value) <= 3
+            and all(not isinstance(v, dict | list) for v in value.values())
+        ):
+            node.fa.set_flow_style()
+        return node
+    if isinstance(value, list):
+        seq = CommentedSeq(_commented(v, (*path, i), comments) for i, v in enumerate(value))
+        if all(not isinstance(v, dict | list) for v in value):
+            seq.fa.set_flow_style()
+        return seq
+    return value
+
+
+__all__: Sequence[str] = ["Calibration", "calibrate", "fit_distribution", "to_yaml"]

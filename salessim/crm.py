@@ -1,0 +1,440 @@
+"""Read a CRM opportunities export (CSV or Excel) into clean deals, reporting every bad row.
+
+The first step of calibration: `read_export(path)` recognises the usual column names of CRM exports
+(deal/opportunity owner, stage/status, created/engage date, close date, amount/value, product,
+account, stage history) case- and space-insensitively, or takes a mapping file. It returns a
+`Deals` frame with one row per deal (`id`, `owner`, `created`, `closed`, `outcome` in won / lost /
+open, `value`, `product`, `stages`) and counts of the rows it could not use, by reason. Nothing is
+dropped silently. The per-lead log of `salessim run --leads` reads as an export too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from salessim.errors import SalessimError
+
+FIELDS: dict[str, tuple[str, ...]] = {
+    "id": (
+        "id",
+        "deal id",
+        "opportunity id",
+        "record id",
+        "lead",
+        "lead id",
+        "deal",
+        "deal name",
+        "opportunity name",
+        "name",
+    ),
+    "owner": (
+        "owner",
+        "deal owner",
+        "opportunity owner",
+        "sales rep",
+        "rep",
+        "salesperson",
+        "sales person",
+        "assigned to",
+        "user",
+        "owner name",
+        "closed by",
+        "account owner",
+    ),
+    "created": (
+        "created",
+        "created date",
+        "create date",
+        "created at",
+        "createdate",
+        "date created",
+        "created on",
+        "first contact",
+        "first contact date",
+        "engage date",
+        "engaged",
+        "engaged at",
+        "opened",
+        "open date",
+        "add time",
+    ),
+    "closed": (
+        "closed",
+        "close date",
+        "closed date",
+        "closed at",
+        "closedate",
+        "date closed",
+        "closed on",
+        "won time",
+        "close time",
+        "actual close date",
+    ),
+    "outcome": (
+        "outcome",
+        "status",
+        "stage",
+        "deal stage",
+        "dealstage",
+        "state",
+        "result",
+        "won lost",
+        "is won",
+    ),
+    "value": (
+        "value",
+        "amount",
+        "deal value",
+        "opportunity amount",
+        "deal amount",
+        "revenue",
+        "price",
+        "deal size",
+        "total",
+    ),
+    "product": ("product", "product name", "products", "product line", "offering"),
+    "account": (
+        "account",
+        "account name",
+        "company",
+        "organization",
+        "organisation",
+        "client",
+        "customer",
+    ),
+    "stages": ("stage history", "stages", "path", "stage path", "stages reached"),
+    "currency": ("currency", "currency code", "amount currency", "deal currency"),
+}
+REQUIRED = ("created", "outcome")
+WON_WORDS = {"won", "closedwon", "closed won", "win", "signed", "deal won", "yes", "true", "1"}
+LOST_WORDS = {
+    "lost",
+    "closedlost",
+    "closed lost",
+    "lose",
+    "rejected",
+    "cold",
+    "no show",
+    "noshow",
+    "dead",
+    "disqualified",
+    "unqualified",
+    "no",
+    "false",
+    "0",
+    "abandoned",
+    "closed no decision",
+    "declined",
+}
+OPEN_WORDS = {
+    "open",
+    "in progress",
+    "new",
+    "qualified",
+    "qualification",
+    "proposal",
+    "negotiation",
+    "contacted",
+    "meeting",
+    "demo",
+    "discovery",
+    "pending",
+    "active",
+    "presentation",
+    "contract sent",
+    "appointment scheduled",
+    "decision maker bought in",
+    "prospecting",
+    "needs analysis",
+    "value proposition",
+    "perception analysis",
+    "id decision makers",
+    "proposal price quote",
+    "negotiation review",
+}
+CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "INR", "CHF": "CHF"}
+
+
+class ExportError(SalessimError):
+    """An export that cannot be read or holds no usable deal."""
+
+
+@dataclass
+class Deals:
+    """Clean deals of an export, and what was wrong with the rest."""
+
+    frame: pd.DataFrame
+    source: str
+    columns: dict[str, str]  # field -> column name found in the file
+    rows_read: int
+    problems: Counter[str] = field(default_factory=Counter)  # reason -> rows (dropped)
+    notes: Counter[str] = field(default_factory=Counter)  # reason -> rows (kept, with a caveat)
+    currency: str = ""
+
+    def report_lines(self) -> list[str]:
+        lines = [
+            f"{self.rows_read:,} rows read from {self.source}; {len(self.frame):,} usable deals"
+        ]
+        lines += [f"  dropped {n:,}: {why}" for why, n in self.problems.most_common()]
+        lines += [f"  kept {n:,}: {why}" for why, n in self.notes.most_common()]
+        return lines
+
+
+def _norm(text: object) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", str(text).lower()).strip()
+
+
+def find_columns(names: list[str], mapping: dict[str, str] | None = None) -> dict[str, str]:
+    """Field -> column, from `mapping` first, then the usual CRM names (first match wins)."""
+    found: dict[str, str] = {}
+    by_norm = {_norm(n): n for n in names}
+    for key, column in (mapping or {}).items():
+        if key not in FIELDS:
+            raise ExportError(
+                f"column mapping: unknown field '{key}'; known fields: {', '.join(FIELDS)}"
+            )
+        if column not in names:
+            raise ExportError(
+                f"column mapping: {key}: no column '{column}' in the export; its "
+                f"columns are: {', '.join(names)}"
+            )
+        found[key] = column
+    for key, synonyms in FIELDS.items():
+        if key in found:
+            continue
+        for synonym in synonyms:
+            if _norm(synonym) in by_norm and by_norm[_norm(synonym)] not in found.values():
+                found[key] = by_norm[_norm(synonym)]
+                break
+    return found
+
+
+def _load_table(path: Path) -> pd.DataFrame:
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
+            return pd.read_excel(path, dtype=str)
+        if path.suffix.lower() == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            sep=None,
+            engine="python",
+            encoding_errors="replace",
+        )
+    except FileNotFoundError as exc:
+        raise ExportError(f"{path}: no such file") from exc
+    except (OSError, ValueError, ImportError, pd.errors.ParserError) as exc:
+        raise ExportError(
+            f"{path}: cannot read it as a CSV, Excel or Parquet table: {exc}"
+        ) from exc
+
+
+def _from_lead_log(table: pd.DataFrame) -> pd.DataFrame:
+    """The per-lead log of `salessim run --leads` (first replication), in export form."""
+    if "replication" in table:
+        table = table[table["replication"] == table["replication"].min()]
+    if "kind" in table:
+        table = table[table["kind"] != "repeat"]
+    return table.copy()
+
+
+def read_export(path: str | Path, mapping_file: str | Path | None = None) -> Deals:
+    """Read and clean an export; raises `ExportError` when nothing usable is left."""
+    path = Path(path)
+    table = _load_table(path)
+    if "arrived_hours" in table.columns and "created_at" in table.columns:
+        table = _from_lead_log(table)
+    mapping = _read_mapping(Path(mapping_file)) if mapping_file else None
+    names = [str(c) for c in table.columns]
+    columns = find_columns(names, mapping)
+    missing = [f for f in REQUIRED if f not in columns]
+    if missing:
+        raise ExportError(
+            f"{path}: found no column for {' and '.join(missing)} (looked for names like "
+            f"{'; '.join(', '.join(FIELDS[f][:4]) for f in missing)}). Its columns are: "
+            f"{', '.join(names)}. Name them in a mapping file (--columns map.yaml, e.g. "
+            "'created: Erstellt am') and try again."
+        )
+    deals = _clean(table, columns, path)
+    if deals.frame.empty:
+        raise ExportError(
+            f"{path}: none of its {deals.rows_read:,} rows is usable ("
+            + "; ".join(f"{n:,} {why}" for why, n in deals.problems.most_common())
+            + "). Check the date and outcome columns, or map them with --columns."
+        )
+    return deals
+
+
+def _read_mapping(path: Path) -> dict[str, str]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ExportError(f"{path}: cannot read the column mapping: {exc}") from exc
+    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+        raise ExportError(
+            f"{path}: a column mapping is 'field: column name' per line, e.g. 'owner: Sales Rep'"
+        )
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def day_first(*columns: pd.Series) -> bool:
+    """Whether slashed dates put the day first: some first number above 12 in any column."""
+    for values in columns:
+        firsts = values.fillna("").astype(str).str.extract(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-]")
+        if (pd.to_numeric(firsts[0], errors="coerce") > 12).any():
+            return True
+    return False
+
+
+def parse_dates(values: pd.Series, dayfirst: bool = False) -> pd.Series:
+    """Dates in any common format, mixed within one column (`dayfirst` for 03/04 ambiguity)."""
+    text = values.fillna("").astype(str).str.strip()
+    text = text.mask(text.str.lower().isin(["", "nan", "nat", "none", "null", "-"]), "")
+    iso = pd.to_datetime(
+        text.where(text.str.match(r"^\d{4}-\d{2}-\d{2}")),
+        errors="coerce",
+        format="ISO8601",
+        utc=True,
+    )
+    rest = text.where(iso.isna() & (text != ""))
+    other = pd.to_datetime(rest, errors="coerce", format="mixed", dayfirst=dayfirst, utc=True)
+    return iso.fillna(other).dt.tz_convert(None)
+
+
+def parse_amounts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Numbers from money text ("€1,200.50", "1.200,50 EUR", "USD 300"): (amount, currency)."""
+    text = values.fillna("").astype(str).str.strip()
+    currency = pd.Series("", index=text.index)
+    for symbol, code in CURRENCY_SYMBOLS.items():
+        currency = currency.mask(text.str.contains(re.escape(symbol)), code)
+    codes = text.str.extract(r"([A-Za-z]{3})")[0].str.upper()
+    currency = currency.mask(codes.notna() & (currency == ""), codes)
+    words = text.str.extract(r"([A-Za-z][A-Za-z\-]{3,}(?:\s+[A-Za-z\-]+)*)")[0]
+    currency = currency.mask(words.notna(), "?" + words.fillna("").str.strip())
+    digits = text.str.replace(r"[^0-9,.\-]", "", regex=True)
+    return digits.map(_number), currency
+
+
+def _number(text: str) -> float:
+    if not text or text in "-.,":
+        return np.nan
+    if "," in text and "." in text:
+        decimal = "," if text.rfind(",") > text.rfind(".") else "."
+        text = text.replace("." if decimal == "," else ",", "").replace(",", ".")
+    elif "," in text:
+        head, _, tail = text.rpartition(",")
+        text = text.replace(",", "") if len(tail) == 3 and head else text.replace(",", ".")
+    try:
+        return float(text)
+    except ValueError:
+        return np.nan
+
+
+def outcome_of(word: str, has_close: bool) -> str:
+    """won / lost / open, or '' when the word is not one a CRM uses for an outcome."""
+    w = _norm(word)
+    squashed = w.replace(" ", "")
+    if w in WON_WORDS or squashed.endswith("won") or squashed.startswith("won"):
+        return "won"
+    if w in LOST_WORDS or "lost" in squashed or squashed.startswith("closedlost"):
+        return "lost"
+    if w in OPEN_WORDS or (w == "" and not has_close):
+        return "open"
+    if w and not has_close and not w.startswith("closed"):
+        return "open"  # a pipeline stage name of an open deal
+    return ""
+
+
+def _clean(table: pd.DataFrame, columns: dict[str, str], path: Path) -> Deals:
+    deals = Deals(pd.DataFrame(), str(path.name), columns, len(table))
+    out = pd.DataFrame(index=table.index)
+    out["id"] = (
+        table[columns["id"]].astype(str).str.strip()
+        if "id" in columns
+        else pd.Series(range(len(table)), index=table.index).astype(str)
+    )
+    out["owner"] = (
+        table[columns["owner"]].fillna("").astype(str).str.strip() if "owner" in columns else ""
+    )
+    dates = [table[columns[f]] for f in ("created", "closed") if f in columns]
+    dayfirst = day_first(*dates)
+    out["created"] = parse_dates(table[columns["created"]], dayfirst)
+    out["closed"] = (
+        parse_dates(table[columns["closed"]], dayfirst)
+        if "closed" in columns
+        else pd.Series(pd.NaT, index=table.index)
+    )
+    words = table[columns["outcome"]].fillna("").astype(str)
+    out["outcome"] = [outcome_of(w, pd.notna(c)) for w, c in zip(words, out["closed"], strict=True)]
+    amount, currency = (
+        parse_amounts(table[columns["value"]])
+        if "value" in columns
+        else (pd.Series(np.nan, index=table.index), pd.Series("", index=table.index))
+    )
+    if "currency" in columns:
+        given = table[columns["currency"]].fillna("").astype(str).str.strip()
+        code = given.str.upper().where(given.str.fullmatch(r"[A-Za-z]{3}"), "?" + given)
+        currency = code.where(given != "", currency)
+    out["value"] = amount
+    out["product"] = (
+        table[columns["product"]].fillna("").astype(str).str.strip() if "product" in columns else ""
+    )
+    out["stages"] = (
+        table[columns["stages"]].fillna("").astype(str).str.strip() if "stages" in columns else ""
+    )
+    keep = pd.Series(True, index=table.index)
+
+    def drop(mask: pd.Series, reason: str) -> None:
+        nonlocal keep
+        hit = mask & keep
+        if hit.any():
+            deals.problems[reason] += int(hit.sum())
+            keep &= ~hit
+
+    raw_created = table[columns["created"]].fillna("").astype(str).str.strip()
+    drop(raw_created == "", "no created date")
+    drop(out["created"].isna(), "created date not readable")
+    unknown = out["outcome"] == ""
+    for word, n in Counter(words[unknown & keep].map(_norm)).most_common():
+        deals.problems[f"unknown outcome word '{word}'"] += n
+    keep &= ~unknown
+    drop(
+        out["outcome"].isin(["won", "lost"]) & out["closed"].isna(),
+        "won or lost without a close date",
+    )
+    drop(out["closed"].notna() & (out["closed"] < out["created"]), "closed before created")
+    main = _main_currency(currency[keep])
+    deals.currency = main
+    foreign = (currency != "") & (currency != main)
+    for code, n in Counter(currency[foreign & keep]).most_common():
+        label = (
+            f"unknown currency '{code[1:]}'" if code.startswith("?") else f"in {code}, not {main}"
+        )
+        deals.problems[f"{label} (not converted)"] += n
+    keep &= ~foreign
+    missing_value = out["value"].isna() & (out["outcome"] == "won")
+    if (missing_value & keep).any():
+        deals.notes["won without a readable value (counted, not used for deal values)"] += int(
+            (missing_value & keep).sum()
+        )
+    out = out[keep]
+    duplicated = out["id"].duplicated(keep="last")
+    if duplicated.any():
+        deals.problems["duplicate id (the last row of each id is kept)"] += int(duplicated.sum())
+        out = out[~duplicated]
+    deals.frame = out.sort_values("created", kind="stable").reset_index(drop=True)
+    return deals
+
+
+def _main_currency(codes: pd.Series) -> str:
+    known = codes[(codes != "") & ~codes.str.startswith("?")]
+    return str(known.mode().iloc[0]) if not known.empty else ""

@@ -1,0 +1,93 @@
+"""Reading CRM exports: usual column names, mixed formats, every unusable row counted by reason."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from salessim import crm
+from salessim.cli import app
+
+DATA = Path(__file__).resolve().parent / "data"
+runner = CliRunner()
+
+
+def test_a_messy_export_is_read_with_every_problem_counted() -> None:
+    deals = crm.read_export(DATA / "messy_export.csv")
+    assert deals.columns == {"id": "Deal Name", "owner": " OWNER ", "created": "Engage Date",
+                             "closed": "Date Closed", "outcome": "Deal Stage",
+                             "value": "Deal Value", "currency": "Currency"}  # fmt: skip
+    assert dict(deals.problems) == {
+        "no created date": 1,
+        "created date not readable": 1,
+        "unknown outcome word 'maybe later'": 1,
+        "won or lost without a close date": 1,
+        "closed before created": 1,
+        "in USD, not EUR (not converted)": 2,
+        "unknown currency 'Euro-ish' (not converted)": 1,
+        "duplicate id (the last row of each id is kept)": 1,
+    }
+    assert dict(deals.notes) == {
+        "won without a readable value (counted, not used for deal values)": 1
+    }
+    assert deals.rows_read == 15 and len(deals.frame) == 6
+    assert deals.rows_read == len(deals.frame) + sum(deals.problems.values())  # none lost silently
+    frame = deals.frame.set_index("id")
+    assert frame.at["D-2", "created"] == pd.Timestamp("2025-01-06")  # 06/01 read day-first
+    assert frame.at["D-1", "value"] == 12_500.0 and frame.at["D-3", "value"] == 4_500.5
+    assert frame.at["D-8", "closed"] == pd.Timestamp("2025-01-26")  # the last duplicate kept
+    assert list(frame["outcome"]) == ["won", "lost", "open", "lost", "open", "won"]
+
+
+@pytest.mark.parametrize(("word", "closed", "outcome"), [
+    ("Closed Won", True, "won"), ("closedwon", True, "won"), ("WON", True, "won"),
+    ("Closed Lost", True, "lost"), ("rejected", True, "lost"), ("no_show", True, "lost"),
+    ("Proposal/Price Quote", False, "open"), ("", False, "open"), ("Qualification", False, "open"),
+    ("Maybe", True, ""), ("", True, ""),
+])  # fmt: skip
+def test_outcome_words(word: str, closed: bool, outcome: str) -> None:
+    assert crm.outcome_of(word, closed) == outcome
+
+
+def test_amounts_in_local_formats() -> None:
+    amounts, currency = crm.parse_amounts(pd.Series(["€1,200.50", "1.200,50 EUR", "USD 300",
+                                                     "2,500", "12,5", "", "n/a"]))  # fmt: skip
+    assert amounts.tolist()[:5] == [1200.5, 1200.5, 300.0, 2500.0, 12.5]
+    assert amounts[5:].isna().all()
+    assert currency.tolist()[:3] == ["EUR", "EUR", "USD"]
+
+
+def test_a_column_mapping_names_odd_columns(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("Nr;Erstellt am;Abschluss;Ergebnis;Betrag\n1;2025-01-02;2025-01-20;won;100\n"
+                    "2;2025-01-03;;offen;50\n")  # fmt: skip
+    with pytest.raises(crm.ExportError, match="found no column for created and outcome"):
+        crm.read_export(path)
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text(
+        "created: Erstellt am\nclosed: Abschluss\noutcome: Ergebnis\nvalue: Betrag\n"
+    )
+    deals = crm.read_export(path, mapping)
+    assert list(deals.frame["outcome"]) == ["won", "open"]
+
+
+def test_a_file_without_usable_rows_exits_2_with_one_paragraph(tmp_path: Path) -> None:
+    path = tmp_path / "empty.csv"
+    path.write_text("id,created,stage\n1,,won\n2,someday,lost\n")
+    result = runner.invoke(app, ["calibrate", str(path), "--out", str(tmp_path / "x.yaml")])
+    assert result.exit_code == 2
+    message = result.stderr.strip().splitlines()[-1]
+    assert "none of its 2 rows is usable" in message and "1 no created date" in message
+    assert "Traceback" not in result.output and not (tmp_path / "x.yaml").exists()
+
+
+def test_an_unreadable_file_exits_2(tmp_path: Path) -> None:
+    path = tmp_path / "binary.xlsx"
+    path.write_bytes(b"\x00\x01 not a workbook")
+    result = runner.invoke(app, ["calibrate", str(path), "--out", str(tmp_path / "x.yaml")])
+    assert result.exit_code == 2 and "cannot read it" in result.stderr
+    missing = runner.invoke(app, ["calibrate", str(tmp_path / "nope.csv"), "-o", "x.yaml"])
+    assert missing.exit_code == 2 and "no such file" in missing.stderr
