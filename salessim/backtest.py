@@ -94,21 +94,39 @@ def simulated_deals(leads: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def pipeline_at(deals: Deals, cutoff: pd.Timestamp, stages: list[str]) -> list[dict[str, Any]]:
-    """Deals open at the cut-off: their stage (last recorded, else the first), age and value."""
-    open_ = known_at(deals, cutoff).frame
-    open_ = open_[open_["outcome"] == "open"]
+def pipeline_at(deals: Deals, cutoff: pd.Timestamp, cal: fit.Calibration) -> list[dict[str, Any]]:
+    """Deals open at the cut-off, each with its age, amount and a stage chosen from what was
+    known then: the stage whose remaining win chance is closest to the share of closed deals
+    of that age or older that were won. (A stage history read from the export is the final
+    one, so using it would leak what happened later.) Deals open longer than 99% of closed
+    deals took are taken as dead and left out; the header says how many."""
+    known = known_at(deals, cutoff).frame
+    closed = known[known["outcome"].isin(["won", "lost"])]
+    took = (closed["closed"] - closed["created"]).dt.total_seconds() / 86400
+    is_won = (closed["outcome"] == "won").to_numpy()
+    stages = list(cal.data["stages"])
+    success = [float(cal.data["stages"][name]["success"]) for name in stages]
+    remaining = [float(np.prod(success[k:])) for k in range(len(stages))]
+    oldest = float(np.percentile(took, 99)) if len(took) else np.inf
     start = cutoff + pd.Timedelta(days=1)  # the simulation starts at midnight after the cut-off
-    out = []
-    for _, deal in open_.iterrows():
-        path = [s for s in fit.split_path(deal["stages"]) if s in stages]
-        entry: dict[str, Any] = {
-            "stage": path[-1] if path else stages[0],
-            "age_days": round((start - deal["created"]).total_seconds() / 86400, 2),
-        }
+    out, dead = [], 0
+    for _, deal in known[known["outcome"] == "open"].iterrows():
+        age = (start - deal["created"]).total_seconds() / 86400
+        if age > oldest:
+            dead += 1
+            continue
+        older = took.to_numpy() >= age
+        chance = float(is_won[older].mean()) if older.sum() >= 10 else remaining[-1]
+        k = int(np.argmin([abs(r - chance) for r in remaining]))
+        entry: dict[str, Any] = {"stage": stages[k], "age_days": round(age, 2)}
         if pd.notna(deal["value"]) and deal["value"] > 0:
-            entry["value"] = float(deal["value"])
+            entry["value"] = float(deal["value"])  # as exported: CRMs keep the latest amount
         out.append(entry)
+    if dead:
+        cal.header.append(
+            f"{dead} deals open at the cut-off for longer than 99% of closed deals took "
+            f"({oldest:.0f} days) are taken as dead: not in the pipeline."
+        )
     return out
 
 
@@ -125,7 +143,7 @@ def backtest(
     month cut short by the end of the data is left out: it cannot be compared fairly)."""
     cut = pd.Timestamp(cutoff)
     end = max(deals.frame["created"].max(), deals.frame["closed"].max())
-    if cut >= end.normalize() or cut < deals.frame["created"].min():
+    if cut >= end.normalize() or cut < deals.frame["created"].min().normalize():
         raise SalessimError(
             f"--train-until {cutoff} must fall inside the data "
             f"({deals.frame['created'].min().date()} to {end.date()}), with time after it "
@@ -133,12 +151,11 @@ def backtest(
         )
     cal = fit.calibrate(known_at(deals, cut), name, work_hours, until=cut.date())
     horizon = (end.normalize() - cut).days
-    stages = list(cal.data["stages"])
     cal.data.update(
-        horizon_days=float(horizon), warmup_days=0.0, pipeline=pipeline_at(deals, cut, stages)
+        horizon_days=float(horizon), warmup_days=0.0, pipeline=pipeline_at(deals, cut, cal)
     )
     cal.note(("warmup_days",), "none: the simulation starts from the deals open at the cut-off")
-    cal.note(("pipeline",), "deals open at the cut-off: last recorded stage, age, amount")
+    cal.note(("pipeline",), "deals open at the cut-off: age, amount, stage from their age")
     scenario = Scenario.model_validate(cal.data)
     run = experiment.run(scenario, replications, seed, workers, leads=True)
     return Backtest(compare(deals, run, cut, end), run, cal)

@@ -30,12 +30,13 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from scipy import stats
 
-from salessim.crm import Deals
+from salessim.crm import Deals, ExportError, outcome_of
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_WORK_HOURS = 3.0
 MIN_MONTHS_FOR_SEASONALITY = 24
 MIN_PRODUCT_DEALS = 30
+MIN_DEALS_FOR_PROFILES = 100
 Path_ = tuple[str | int, ...]
 
 
@@ -113,6 +114,12 @@ def calibrate(
     frame = deals.frame
     first = frame["created"].min().normalize()
     last = pd.Timestamp(until) if until else max(frame["created"].max(), frame["closed"].max())
+    if not frame["outcome"].isin(["won", "lost"]).any():
+        raise ExportError(
+            f"{deals.source}: no won or lost deal with a close date among its {len(frame):,} "
+            "usable deals, so there is nothing to learn win rates and sales cycles from; export "
+            "closed deals too (and check the outcome and close date columns)"
+        )
     days = max((last.normalize() - first).days + 1, 1)
     cal = Calibration({"name": name})
     cal.header = [
@@ -120,13 +127,13 @@ def calibrate(
         *deals.report_lines(),
         f"Data window: {first.date()} to {last.date()} ({days} days).",
     ]
-    closed = frame[frame["outcome"].isin(["won", "lost"])]
-    won = frame[frame["outcome"] == "won"]
+    closed = _settled(cal, frame, last)
+    won = closed[closed["outcome"] == "won"]
     cycle = (won["closed"] - won["created"]).dt.total_seconds() / 86400
     cal.data.update(
         description=f"Calibrated from {deals.source}: {len(frame):,} deals, {first.date()} to "
         f"{last.date()}.",
-        currency=deals.currency or "EUR",
+        currency=deals.currency or "EUR",  # noted below when the export names none
         horizon_days=365,
         warmup_days=float(max(14, math.ceil(np.nanpercentile(cycle, 90)))) if len(cycle) else 30.0,
         calendar={
@@ -136,16 +143,39 @@ def calibrate(
         },
     )
     cal.note(("warmup_days",), "90th percentile of won deals' cycle: the pipeline fills first")
+    if not deals.currency:
+        cal.note(("currency",), "DEFAULT: the export names no currency")
     cal.note(("calendar", "hours"), "DEFAULT: the export has no working hours")
     cal.note(("calendar", "workdays"), "weekdays with at least 3% of the closes")
     _fit_leads(cal, frame, first, days)
     _fit_funnel(cal, frame, closed, cycle, work_hours)
-    _fit_people(cal, frame, closed, first, last)
+    _fit_people(cal, frame, closed, first, last, work_hours)
     return cal
 
 
+def _settled(cal: Calibration, frame: pd.DataFrame, last: pd.Timestamp) -> pd.DataFrame:
+    """Closed deals created early enough that nearly all their cohort has closed: the last
+    weeks' deals are mostly still open, and those that did close are the quick ones (mostly
+    quick losses), so fitting on them would bias win rates and cycles."""
+    closed = frame[frame["outcome"].isin(["won", "lost"])]
+    won = closed[closed["outcome"] == "won"]
+    if len(won) < 20:
+        return closed
+    p90 = np.percentile((won["closed"] - won["created"]).dt.total_seconds() / 86400, 90)
+    cut = last - pd.Timedelta(days=float(p90))
+    early = closed[closed["created"] <= cut]
+    if len(early) < 0.5 * len(closed):
+        return closed
+    cal.header.append(
+        f"Win rates and cycles from the {len(early):,} closed deals created up to {cut.date()} "
+        f"(one 90th-percentile cycle, {p90:.0f} days, before the end): later deals are mostly "
+        "still open."
+    )
+    return early
+
+
 def _workdays(closed: pd.DataFrame) -> list[str]:
-    if closed.empty:
+    if len(closed) < MIN_DEALS_FOR_PROFILES:
         return list(WEEKDAYS[:5])
     share = closed["closed"].dt.day_of_week.value_counts(normalize=True)
     days = [WEEKDAYS[d] for d in range(7) if share.get(d, 0.0) >= 0.03]
@@ -153,6 +183,8 @@ def _workdays(closed: pd.DataFrame) -> list[str]:
 
 
 def _profiles(created: pd.Series, first: pd.Timestamp, days: int) -> tuple[list[float], str]:
+    if len(created) < MIN_DEALS_FOR_PROFILES:
+        return [1.0] * 7, f"flat: {len(created)} deals are too few for a weekday profile"
     calendar = pd.date_range(first, periods=days, freq="D")
     exposure = pd.Series(calendar.day_of_week).value_counts().reindex(range(7), fill_value=0)
     counts = created.dt.day_of_week.value_counts().reindex(range(7), fill_value=0)
@@ -193,8 +225,12 @@ def _fit_leads(cal: Calibration, frame: pd.DataFrame, first: pd.Timestamp, days:
     weekday, weekday_how = _profiles(frame["created"], first, days)
     monthly, monthly_how = _monthly(frame["created"], first, days)
     sources = []
+    used: set[str] = set()
     for i, (label, group) in enumerate(groups):
         source = slug(label)
+        while source in used:
+            source += "_2"
+        used.add(source)
         rate, low, high = poisson_rate(len(group), days)
         entry: dict[str, Any] = {"source": source, "per_day": _r(rate), "weekday_profile": weekday}
         cal.note(
@@ -233,7 +269,9 @@ def stage_order(paths: pd.Series) -> list[str]:
 
 
 def split_path(path: str) -> list[str]:
-    return [slug(p) for p in re.split(r"\s*(?:>|\||;|->|→|,)\s*", str(path)) if p.strip()]
+    """Stage names of a history; outcome steps ("Closed Won", "lost") are not stages."""
+    steps = [p for p in re.split(r"\s*(?:>|\||;|->|→|,)\s*", str(path)) if p.strip()]
+    return [slug(p) for p in steps if outcome_of(p, True) not in ("won", "lost")]
 
 
 def _fit_funnel(
@@ -342,23 +380,30 @@ def _fit_people(
     closed: pd.DataFrame,
     first: pd.Timestamp,
     last: pd.Timestamp,
+    work_hours: float,
 ) -> None:
+    stages = len(cal.data["stages"])
     span = active_owners(frame)
     end_month = last.to_period("M")
     if span.empty:
-        cal.data["roles"] = {"sales": {"headcount": 1}}
-        cal.note(("roles", "sales", "headcount"), "DEFAULT: the export names no owners")
+        demand = sum(src["per_day"] for src in cal.data["leads"]) * work_hours
+        capacity = 8 * 5 / 7 * 0.7  # hours a person gives a calendar day at 70% busy
+        headcount = max(1, math.ceil(demand / capacity))
+        cal.data["roles"] = {"sales": {"headcount": headcount}}
+        cal.note(("roles", "sales", "headcount"), f"ASSUMPTION: the export names no owners; "
+                 f"sized so that {demand:.1f} h of work a day keeps them ~70% busy")  # fmt: skip
         return
     active = span[span["max"] >= end_month - 1].index.tolist()
     monthly = [
         int(((span["min"] <= m) & (span["max"] >= m)).sum())
         for m in pd.period_range(first.to_period("M"), end_month, freq="M")
     ]
-    per_owner = closed[closed["owner"].isin(active)].groupby("owner")["outcome"]
-    wins = per_owner.apply(lambda o: int((o == "won").sum())).reindex(active, fill_value=0)
-    trials = per_owner.size().reindex(active, fill_value=0)
+    mine = closed[closed["owner"].isin(active)]
+    wins = (mine["outcome"] == "won").groupby(mine["owner"]).sum().reindex(active, fill_value=0)
+    trials = mine.groupby("owner").size().reindex(active, fill_value=0)
     multipliers, k = shrunk_multipliers(wins[trials > 0], trials[trials > 0])
-    multipliers = multipliers.clip(0.1, 10.0)
+    # a person's multiplier acts at every stage: the S-th root gives their whole-funnel rate
+    multipliers = (multipliers ** (1 / stages)).clip(0.1, 10.0)
     people = [
         {"name": str(o), "success": round(float(multipliers.get(o, 1.0)), 3)}
         for o in sorted(active)
@@ -371,12 +416,12 @@ def _fit_people(
     )
     cal.note(
         ("roles", "sales", "people"),
-        "win-rate multipliers (within 0.1 to 10) shrunk "
+        f"per-stage success multipliers (the {stages}-th root of win-rate ratios) shrunk "
         "toward the team mean "
         + (
             f"(beta-binomial, k = {k:.0f} closed deals)"
             if math.isfinite(k)
-            else "(differences no bigger than chance: all 1.0)"
+            else "(one owner, or differences no bigger than chance: all 1.0)"
         ),
     )
     leavers = int((span["max"] < end_month - 1).sum())

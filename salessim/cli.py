@@ -578,9 +578,14 @@ def calibrate_cmd(
         fail(f"Error: {out} exists; pass --force to overwrite it or choose another --out")
     deals = _read_export(export, columns)
     scenario_name = fitting.slug(name or out.stem)
-    calibration = fitting.calibrate(deals, scenario_name, work_hours)
-    guarded(lambda: results.write_text(out, fitting.to_yaml(calibration)))
-    guarded(lambda: loader.load(out))
+    calibration = guarded(lambda: fitting.calibrate(deals, scenario_name, work_hours))
+    draft = out.with_name(f".{out.name}.draft.yaml")
+    guarded(lambda: results.write_text(draft, fitting.to_yaml(calibration)))
+    try:
+        guarded(lambda: loader.load(draft))  # never leave an invalid scenario behind
+        draft.replace(out)
+    finally:
+        draft.unlink(missing_ok=True)
     out_console.print(f"Scenario written to {out} (it validates; run it with salessim run {out})",
                       highlight=False)  # fmt: skip
 

@@ -21,97 +21,31 @@ import yaml
 
 from salessim.errors import SalessimError
 
+# fmt: off
 FIELDS: dict[str, tuple[str, ...]] = {
-    "id": (
-        "id",
-        "deal id",
-        "opportunity id",
-        "record id",
-        "lead",
-        "lead id",
-        "deal",
-        "deal name",
-        "opportunity name",
-        "name",
-    ),
-    "owner": (
-        "owner",
-        "deal owner",
-        "opportunity owner",
-        "sales rep",
-        "rep",
-        "salesperson",
-        "sales person",
-        "assigned to",
-        "user",
-        "owner name",
-        "closed by",
-        "account owner",
-    ),
-    "created": (
-        "created",
-        "created date",
-        "create date",
-        "created at",
-        "createdate",
-        "date created",
-        "created on",
-        "first contact",
-        "first contact date",
-        "engage date",
-        "engaged",
-        "engaged at",
-        "opened",
-        "open date",
-        "add time",
-    ),
-    "closed": (
-        "closed",
-        "close date",
-        "closed date",
-        "closed at",
-        "closedate",
-        "date closed",
-        "closed on",
-        "won time",
-        "close time",
-        "actual close date",
-    ),
-    "outcome": (
-        "outcome",
-        "status",
-        "stage",
-        "deal stage",
-        "dealstage",
-        "state",
-        "result",
-        "won lost",
-        "is won",
-    ),
-    "value": (
-        "value",
-        "amount",
-        "deal value",
-        "opportunity amount",
-        "deal amount",
-        "revenue",
-        "price",
-        "deal size",
-        "total",
-    ),
+    "id": ("id", "deal id", "opportunity id", "record id", "lead", "lead id"),
+    "owner": ("owner", "deal owner", "opportunity owner", "sales rep", "rep", "salesperson",
+              "sales person", "assigned to", "user", "owner name", "closed by", "account owner"),
+    "created": ("created", "created date", "create date", "created at", "createdate",
+                "date created", "created on", "first contact", "first contact date",
+                "engage date", "engaged", "engaged at", "opened", "open date", "add time",
+                "deal created"),
+    "closed": ("actual close date", "closed", "close date", "closed date", "closed at",
+               "closedate", "date closed", "closed on", "close time"),
+    "outcome": ("outcome", "status", "stage", "deal stage", "dealstage", "state", "result",
+                "won lost", "is won"),
+    "value": ("value", "amount", "deal value", "opportunity amount", "deal amount", "revenue",
+              "price", "deal size", "total"),
     "product": ("product", "product name", "products", "product line", "offering"),
-    "account": (
-        "account",
-        "account name",
-        "company",
-        "organization",
-        "organisation",
-        "client",
-        "customer",
-    ),
+    "account": ("account", "account name", "company", "organization", "organisation", "client",
+                "customer"),
     "stages": ("stage history", "stages", "path", "stage path", "stages reached"),
     "currency": ("currency", "currency code", "amount currency", "deal currency"),
 }
+# Pipedrive and others keep the close time in one column per outcome
+CLOSE_BY_OUTCOME = {"won": ("won time", "won date", "date won"),
+                    "lost": ("lost time", "lost date", "date lost")}
+# fmt: on
 REQUIRED = ("created", "outcome")
 WON_WORDS = {"won", "closedwon", "closed won", "win", "signed", "deal won", "yes", "true", "1"}
 LOST_WORDS = {
@@ -159,6 +93,9 @@ OPEN_WORDS = {
     "proposal price quote",
     "negotiation review",
 }
+OPEN_SQUASHED = {w.replace(" ", "") for w in OPEN_WORDS} | {
+    "appointmentscheduled", "qualifiedtobuy", "presentationscheduled",
+    "decisionmakerboughtin", "contractsent", "offen", "inbearbeitung"}  # fmt: skip
 CURRENCY_SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "₹": "INR", "CHF": "CHF"}
 
 
@@ -191,10 +128,17 @@ def _norm(text: object) -> str:
     return re.sub(r"[^a-z0-9]+", " ", str(text).lower()).strip()
 
 
+def _short(name: object) -> str:
+    """A header without Pipedrive's "Deal - " style prefix, normalised."""
+    return re.sub(r"^(deal|opportunity|lead)\s+", "", _norm(name))
+
+
 def find_columns(names: list[str], mapping: dict[str, str] | None = None) -> dict[str, str]:
     """Field -> column, from `mapping` first, then the usual CRM names (first match wins)."""
     found: dict[str, str] = {}
     by_norm = {_norm(n): n for n in names}
+    for n in names:  # Pipedrive writes "Deal - Status", "Deal - Won time"...
+        by_norm.setdefault(_short(n), n)
     for key, column in (mapping or {}).items():
         if key not in FIELDS:
             raise ExportError(
@@ -289,9 +233,12 @@ def _read_mapping(path: Path) -> dict[str, str]:
 def day_first(*columns: pd.Series) -> bool:
     """Whether slashed dates put the day first: some first number above 12 in any column."""
     for values in columns:
-        firsts = values.fillna("").astype(str).str.extract(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-]")
+        text = values.fillna("").astype(str)
+        firsts = text.str.extract(r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-]")
         if (pd.to_numeric(firsts[0], errors="coerce") > 12).any():
             return True
+        if text.str.match(r"^\s*\d{1,2}\.\d{1,2}\.\d{2,4}").any():
+            return True  # 03.04.2025 is written day first wherever dots are used
     return False
 
 
@@ -299,6 +246,8 @@ def parse_dates(values: pd.Series, dayfirst: bool = False) -> pd.Series:
     """Dates in any common format, mixed within one column (`dayfirst` for 03/04 ambiguity)."""
     text = values.fillna("").astype(str).str.strip()
     text = text.mask(text.str.lower().isin(["", "nan", "nat", "none", "null", "-"]), "")
+    # the local wall time is what the seller saw: drop a UTC offset rather than convert
+    text = text.str.replace(r"\s*(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$", "", regex=True)
     iso = pd.to_datetime(
         text.where(text.str.match(r"^\d{4}-\d{2}-\d{2}")),
         errors="coerce",
@@ -321,6 +270,10 @@ def parse_amounts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     words = text.str.extract(r"([A-Za-z][A-Za-z\-]{3,}(?:\s+[A-Za-z\-]+)*)")[0]
     currency = currency.mask(words.notna(), "?" + words.fillna("").str.strip())
     digits = text.str.replace(r"[^0-9,.\-]", "", regex=True)
+    dotted = digits[digits.str.contains(".", regex=False)]
+    if (len(dotted) and not digits.str.contains(",", regex=False).any()
+            and dotted.str.fullmatch(r"-?\d{1,3}(\.\d{3})+").all()):  # fmt: skip
+        digits = digits.str.replace(".", "", regex=False)  # 5.682 is five thousand here
     return digits.map(_number), currency
 
 
@@ -343,11 +296,11 @@ def outcome_of(word: str, has_close: bool) -> str:
     """won / lost / open, or '' when the word is not one a CRM uses for an outcome."""
     w = _norm(word)
     squashed = w.replace(" ", "")
-    if w in WON_WORDS or squashed.endswith("won") or squashed.startswith("won"):
+    if w in WON_WORDS or squashed.endswith("won") or squashed == "gewonnen":
         return "won"
-    if w in LOST_WORDS or "lost" in squashed or squashed.startswith("closedlost"):
+    if w in LOST_WORDS or "lost" in squashed or squashed == "verloren":
         return "lost"
-    if w in OPEN_WORDS or (w == "" and not has_close):
+    if w in OPEN_WORDS or squashed in OPEN_SQUASHED or (w == "" and not has_close):
         return "open"
     if w and not has_close and not w.startswith("closed"):
         return "open"  # a pipeline stage name of an open deal
@@ -365,16 +318,23 @@ def _clean(table: pd.DataFrame, columns: dict[str, str], path: Path) -> Deals:
     out["owner"] = (
         table[columns["owner"]].fillna("").astype(str).str.strip() if "owner" in columns else ""
     )
+    extra_close = [c for c in table.columns if _short(c) in sum(CLOSE_BY_OUTCOME.values(), ())]
     dates = [table[columns[f]] for f in ("created", "closed") if f in columns]
-    dayfirst = day_first(*dates)
+    dayfirst = day_first(*dates, *(table[c] for c in extra_close))
     out["created"] = parse_dates(table[columns["created"]], dayfirst)
     out["closed"] = (
         parse_dates(table[columns["closed"]], dayfirst)
         if "closed" in columns
         else pd.Series(pd.NaT, index=table.index)
     )
+    for column in extra_close:  # won time / lost time
+        out["closed"] = out["closed"].fillna(parse_dates(table[column], dayfirst))
+    if extra_close and "closed" not in columns:
+        columns["closed"] = " / ".join(map(str, extra_close))
     words = table[columns["outcome"]].fillna("").astype(str)
     out["outcome"] = [outcome_of(w, pd.notna(c)) for w, c in zip(words, out["closed"], strict=True)]
+    # an open deal's close date is the expected one, not something that happened
+    out.loc[out["outcome"] == "open", "closed"] = pd.NaT
     amount, currency = (
         parse_amounts(table[columns["value"]])
         if "value" in columns
@@ -411,7 +371,13 @@ def _clean(table: pd.DataFrame, columns: dict[str, str], path: Path) -> Deals:
         out["outcome"].isin(["won", "lost"]) & out["closed"].isna(),
         "won or lost without a close date",
     )
-    drop(out["closed"].notna() & (out["closed"] < out["created"]), "closed before created")
+    drop(
+        out["closed"].notna() & (out["closed"].dt.normalize() < out["created"].dt.normalize()),
+        "closed before created",
+    )
+    # a close date without a time (Salesforce, HubSpot) on the day of creation: same moment
+    same_day = out["closed"].notna() & (out["closed"] < out["created"])
+    out.loc[same_day, "closed"] = out.loc[same_day, "created"]
     main = _main_currency(currency[keep])
     deals.currency = main
     foreign = (currency != "") & (currency != main)
@@ -427,7 +393,7 @@ def _clean(table: pd.DataFrame, columns: dict[str, str], path: Path) -> Deals:
             (missing_value & keep).sum()
         )
     out = out[keep]
-    duplicated = out["id"].duplicated(keep="last")
+    duplicated = out["id"].duplicated(keep="last") & (out["id"] != "")
     if duplicated.any():
         deals.problems["duplicate id (the last row of each id is kept)"] += int(duplicated.sum())
         out = out[~duplicated]

@@ -68,3 +68,18 @@ def test_a_cut_off_outside_the_data_is_a_clear_error() -> None:
         backtest.backtest(deals, dt.date(2030, 1, 1), 2)
     result = runner.invoke(app, ["backtest", str(DATA / "b2b_export.csv"), "--train-until", "June"])
     assert result.exit_code == 2 and "not a date like 2025-06-30" in result.stderr
+
+
+def test_the_pipeline_does_not_peek_at_later_stage_histories() -> None:
+    deals = crm.read_export(DATA / "b2b_export.csv")
+    cut = pd.Timestamp("2027-03-31")
+    cal = backtest.fit.calibrate(backtest.known_at(deals, cut), "x", until=cut.date())
+    before = backtest.pipeline_at(deals, cut, cal)
+    deals.frame["stages"] = "qualify>proposal>close"  # what happened later must not matter
+    assert backtest.pipeline_at(deals, cut, cal) == before
+    assert {p["stage"] for p in before} <= set(cal.data["stages"])
+
+
+def test_terminal_steps_of_a_stage_history_are_not_stages() -> None:
+    assert backtest.fit.split_path("Prospecting>Proposal>Closed Won") == ["prospecting", "proposal"]
+    assert backtest.fit.split_path("qualify > Closed Lost") == ["qualify"]

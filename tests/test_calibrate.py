@@ -125,3 +125,20 @@ def test_the_calibrated_scenario_compares_with_the_shipped_ones(tmp_path: Path) 
     assert result.exit_code == 0, result.output
     page = (tmp_path / "cmp" / "report.html").read_text(encoding="utf-8")
     assert "Comparison: b2b_team, acme" in page
+
+
+def test_products_get_their_own_arrivals_and_deal_values(tmp_path: Path) -> None:
+    table = pd.read_csv(DATA / "b2b_export.csv")
+    pro = table["Opportunity ID"] % 3 == 0
+    table["Product"] = np.where(pro, "Pro Suite", "Basic")
+    table.loc[pro, "Amount"] *= 3
+    path = tmp_path / "products.xlsx"
+    table.to_excel(path, index=False)  # Excel, as many CRMs export
+    fitted = calibrate.calibrate(crm.read_export(path), "acme").data["leads"]
+    by_source = {src["source"]: src for src in fitted}
+    assert set(by_source) == {"basic", "pro_suite"}
+    assert by_source["basic"]["per_day"] == pytest.approx(
+        2 * by_source["pro_suite"]["per_day"], rel=0.15
+    )
+    ratio = by_source["pro_suite"]["deal_value"]["mean"] / by_source["basic"]["deal_value"]["mean"]
+    assert ratio == pytest.approx(3, rel=0.2)

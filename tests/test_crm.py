@@ -17,7 +17,7 @@ runner = CliRunner()
 
 def test_a_messy_export_is_read_with_every_problem_counted() -> None:
     deals = crm.read_export(DATA / "messy_export.csv")
-    assert deals.columns == {"id": "Deal Name", "owner": " OWNER ", "created": "Engage Date",
+    assert deals.columns == {"id": "Deal-ID ", "owner": " OWNER ", "created": "Engage Date",
                              "closed": "Date Closed", "outcome": "Deal Stage",
                              "value": "Deal Value", "currency": "Currency"}  # fmt: skip
     assert dict(deals.problems) == {
@@ -91,3 +91,47 @@ def test_an_unreadable_file_exits_2(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "cannot read it" in result.stderr
     missing = runner.invoke(app, ["calibrate", str(tmp_path / "nope.csv"), "-o", "x.yaml"])
     assert missing.exit_code == 2 and "no such file" in missing.stderr
+
+
+def _read(tmp_path: Path, text: str) -> crm.Deals:
+    path = tmp_path / "export.csv"
+    path.write_text(text, encoding="utf-8")
+    return crm.read_export(path)
+
+
+def test_crm_export_quirks(tmp_path: Path) -> None:
+    """Regressions found in review: each line is a habit of a common CRM."""
+    # a close date without time on the day of creation is not "closed before created"
+    same_day = _read(
+        tmp_path, "Created Date,Close Date,Stage\n2025-01-02 15:00,2025-01-02,Closed Won\n"
+    )
+    assert len(same_day.frame) == 1 and not same_day.problems
+    # an open deal's (expected) close date is dropped; HubSpot's stage ids read as open
+    hubspot = _read(tmp_path, "Create Date,Close Date,Deal Stage\n2025-01-02,2025-09-30,"
+                    "appointmentscheduled\n2025-01-03,2025-01-20,closedwon\n")  # fmt: skip
+    assert list(hubspot.frame["outcome"]) == ["open", "won"]
+    assert hubspot.frame["closed"].isna().tolist() == [True, False]
+    # Pipedrive: "Deal - " prefixes and one close column per outcome
+    pipedrive = _read(tmp_path, "Deal - ID,Deal - Status,Deal - Deal created,Deal - Won time,"
+                      "Deal - Lost time\n1,won,2025-01-02,2025-01-09,\n2,lost,2025-01-03,,"
+                      "2025-01-05\n")  # fmt: skip
+    assert list(pipedrive.frame["outcome"]) == ["won", "lost"] and not pipedrive.problems
+    # German thousands separators, and a timestamp's UTC offset keeps the local wall time
+    german = _read(tmp_path, "created;outcome;closed;amount\n2025-01-01T00:30:00+02:00;won;"
+                   "03.02.2025;5.682\n2025-01-02;lost;04.02.2025;12.000\n")  # fmt: skip
+    assert german.frame["value"].tolist()[:1] == [5682.0]
+    assert german.frame["created"].iloc[0] == pd.Timestamp("2025-01-01 00:30")
+    assert german.frame["closed"].iloc[0] == pd.Timestamp("2025-02-03")  # dotted: day first
+    # a repeated deal name is not an id: nothing is dropped as a duplicate
+    names = _read(tmp_path, "Opportunity Name,Created,Stage,Close Date\nAcme - Renewal,"
+                  "2025-01-01,Closed Won,2025-02-01\nAcme - Renewal,2026-01-01,Closed Won,"
+                  "2026-02-01\n")  # fmt: skip
+    assert len(names.frame) == 2
+
+
+def test_an_export_without_closed_deals_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "open.csv"
+    path.write_text("created,stage\n2025-01-02,Proposal\n2025-01-03,Negotiation\n")
+    result = runner.invoke(app, ["calibrate", str(path), "--out", str(tmp_path / "x.yaml")])
+    assert result.exit_code == 2 and "no won or lost deal" in result.stderr
+    assert "Traceback" not in result.output and not list(tmp_path.glob("*.yaml"))
