@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -77,6 +78,14 @@ def deep_update(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]
 def make_scenario(**changes: Any) -> Scenario:
     """The TINY scenario with `changes` deep-merged in (mappings merge, other values replace)."""
     return Scenario.model_validate(deep_update(TINY, changes))
+
+
+@pytest.fixture
+def tiny_file(tmp_path: Path) -> Path:
+    """MINIMAL_YAML written to a file, for tests of the command line."""
+    path = tmp_path / "tiny.yaml"
+    path.write_text(MINIMAL_YAML)
+    return path
 
 
 @pytest.fixture

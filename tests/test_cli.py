@@ -18,13 +18,6 @@ SHIPPED = sorted((ROOT / "scenarios").glob("*.yaml"))
 runner = CliRunner()
 
 
-@pytest.fixture
-def tiny_file(tmp_path: Path) -> Path:
-    path = tmp_path / "tiny.yaml"
-    path.write_text(MINIMAL_YAML)
-    return path
-
-
 def test_every_shipped_scenario_validates() -> None:
     assert len(SHIPPED) >= 6
     result = runner.invoke(app, ["validate", *map(str, SHIPPED)])

@@ -15,16 +15,7 @@ from typer.testing import CliRunner
 from salessim.cli import app
 from salessim.results import LOCK_NAME, FolderLock
 
-from .conftest import MINIMAL_YAML
-
 runner = CliRunner()
-
-
-@pytest.fixture
-def tiny_file(tmp_path: Path) -> Path:
-    path = tmp_path / "tiny.yaml"
-    path.write_text(MINIMAL_YAML)
-    return path
 
 
 def run_args(tiny_file: Path, out: Path) -> list[str]:
