@@ -239,7 +239,7 @@ def _describe(err: Any, at: _Loc, got: str) -> str:
     if kind in ("value_error", "assertion_error"):
         return str(ctx.get("error") or err["msg"])
     if kind in ("union_tag_invalid", "union_tag_not_found"):
-        return _tag_problem(kind, at, ctx)
+        return _tag_problem(kind, at, ctx, err.get("input"))
     msg = str(err["msg"])
     return (_expected(kind, at) or _limit(kind, at, ctx) or msg[:1].lower() + msg[1:]) + got
 
@@ -269,13 +269,17 @@ def _limit(kind: str, at: _Loc, ctx: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _tag_problem(kind: str, at: _Loc, ctx: Mapping[str, Any]) -> str:
+def _tag_problem(kind: str, at: _Loc, ctx: Mapping[str, Any], value: Any) -> str:
     """A tagged union (such as a distribution's `dist:`) with a missing or unknown tag."""
     disc, tags = _discriminator(at.members), _member_tags(at)
     if kind == "union_tag_not_found":
         return f"missing '{disc}': give a number for a fixed value, or {disc}: one of {tags}"
     tag, wanted = ctx.get("tag"), str(ctx.get("expected_tags", tags)).replace("'", "")
-    close = _closest(str(tag), wanted.split(", "))
+    if isinstance(value, dict) and disc in value:
+        tag = value[disc]  # pydantic's `tag` is str() of it: Python's repr of a list
+    if not isinstance(tag, str):
+        return f"unknown {disc or 'kind'} {show(tag)}; use one of {wanted}"
+    close = _closest(tag, wanted.split(", "))
     hint = f" (did you mean '{close}'?)" if close else ""
     return f"unknown {disc or 'kind'} '{tag}'{hint}; use one of {wanted}"
 

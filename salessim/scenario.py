@@ -20,6 +20,9 @@ from salessim.workforce import Absence, Customers, Event, Workforce
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Factor = Annotated[float, Field(ge=0, le=1000, allow_inf_nan=False)]
+"""A multiplier or relative weight (a profile's entries)."""
+MAX_LEADS_RATE = 1e6  # per day or per hour: times the profiles, still a count numpy can draw
 MIN_SESSION_HOURS = 0.05
 LAST_START = dt.date(9899, 1, 1)
 """Latest calendar start: the longest horizon (36,600 days) must end before the year 10000."""
@@ -71,21 +74,22 @@ class LeadSource(Model):
 
     source: Name = Field(description="Name of the channel (paid_traffic, referrals, showroom...).")
     per_day: NonNegative = Field(
-        description="Mean leads per day on a day whose weekday and month factors are 1."
+        le=MAX_LEADS_RATE,
+        description="Mean leads per day on a day whose weekday and month factors are 1.",
     )
-    weekday_profile: list[NonNegative] = Field(
+    weekday_profile: list[Factor] = Field(
         default=[1.0] * 7,
         min_length=7,
         max_length=7,
         description="Multipliers of per_day for mon..sun (7 numbers).",
     )
-    monthly_profile: list[NonNegative] = Field(
+    monthly_profile: list[Factor] = Field(
         default=[1.0] * 12,
         min_length=12,
         max_length=12,
         description="Seasonality: multipliers of per_day for jan..dec (12 numbers).",
     )
-    hourly_profile: list[NonNegative] | None = Field(
+    hourly_profile: list[Factor] | None = Field(
         default=None,
         min_length=24,
         max_length=24,
@@ -139,7 +143,9 @@ class Stage(Model):
         "unless kind is prospecting.",
     )
     leads_per_hour: NonNegative = Field(
-        default=0.0, description="Prospecting only: new leads found per hour of prospecting."
+        le=MAX_LEADS_RATE,
+        default=0.0,
+        description="Prospecting only: new leads found per hour of prospecting.",
     )
     next: Name = Field(default="won", description="Stage after success, or `won`.")
     delay_days: Distribution | None = Field(

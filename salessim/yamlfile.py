@@ -299,7 +299,11 @@ def _find_base(
         bad("base files form a cycle: " + " -> ".join([*(s for _, s in chain), base_shown]))
     if len(chain) > MAX_BASES:
         bad(f"more than {MAX_BASES} levels of base files")
-    if not target.exists():
+    try:
+        exists = target.exists()
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte...
+        bad(f"base file {show(value)} cannot be read: {getattr(exc, 'strerror', None) or exc}")
+    if not exists:
         bad(f"base file '{value}' not found (looked for {target})")
     return target, (key, base_shown)
 
