@@ -19,17 +19,13 @@ import pandas as pd
 
 from salessim import calibrate as fit
 from salessim import experiment
-from salessim.crm import Deals
+from salessim.crm import Deals, cycle_days
 from salessim.errors import SalessimError
 from salessim.experiment import RunResult
 from salessim.scenario import Scenario
 
-METRICS = (
-    ("won", "deals won"),
-    ("revenue", "revenue"),
-    ("win_rate", "win rate"),
-    ("cycle_days", "cycle of won deals (days)"),
-)
+# the monthly metrics compared, and how to round them for people (see report.human)
+METRICS = {"won": "count", "revenue": "money", "win_rate": "ratio", "cycle_days": "count"}
 BANDS = {"p2.5": 0.025, "p10": 0.10, "p50": 0.50, "p90": 0.90, "p97.5": 0.975}
 
 
@@ -64,9 +60,7 @@ def monthly(frame: pd.DataFrame) -> pd.DataFrame:
     closed["month"] = closed["closed"].dt.to_period("M")
     closed["is_won"] = closed["outcome"] == "won"
     closed["won_value"] = closed["value"].where(closed["is_won"], 0.0).fillna(0.0)
-    closed["won_cycle"] = ((closed["closed"] - closed["created"]).dt.total_seconds() / 86400).where(
-        closed["is_won"]
-    )
+    closed["won_cycle"] = cycle_days(closed).where(closed["is_won"])
     grouped = closed.groupby("month")
     return pd.DataFrame(
         {
@@ -102,7 +96,7 @@ def pipeline_at(deals: Deals, cutoff: pd.Timestamp, cal: fit.Calibration) -> lis
     deals took are taken as dead and left out; the header says how many."""
     known = known_at(deals, cutoff).frame
     closed = known[known["outcome"].isin(["won", "lost"])]
-    took = (closed["closed"] - closed["created"]).dt.total_seconds() / 86400
+    took = cycle_days(closed)
     is_won = (closed["outcome"] == "won").to_numpy()
     stages = list(cal.data["stages"])
     success = [float(cal.data["stages"][name]["success"]) for name in stages]
@@ -175,7 +169,7 @@ def compare(deals: Deals, run: RunResult, cut: pd.Timestamp, end: pd.Timestamp) 
     sims = simulated_deals(run.leads)
     per_rep = {r: monthly(group).reindex(months) for r, group in sims.groupby("replication")}
     rows = []
-    for metric, _ in METRICS:
+    for metric in METRICS:
         stack = np.vstack([frame[metric].to_numpy(dtype=float) for frame in per_rep.values()])
         if metric in ("won", "revenue"):
             stack = np.nan_to_num(stack)

@@ -30,7 +30,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from scipy import stats
 
-from salessim.crm import Deals, ExportError, outcome_of
+from salessim.crm import Deals, ExportError, cycle_days, outcome_of
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_WORK_HOURS = 3.0
@@ -129,7 +129,7 @@ def calibrate(
     ]
     closed = _settled(cal, frame, last)
     won = closed[closed["outcome"] == "won"]
-    cycle = (won["closed"] - won["created"]).dt.total_seconds() / 86400
+    cycle = cycle_days(won)
     cal.data.update(
         description=f"Calibrated from {deals.source}: {len(frame):,} deals, {first.date()} to "
         f"{last.date()}.",
@@ -161,7 +161,7 @@ def _settled(cal: Calibration, frame: pd.DataFrame, last: pd.Timestamp) -> pd.Da
     won = closed[closed["outcome"] == "won"]
     if len(won) < 20:
         return closed
-    p90 = np.percentile((won["closed"] - won["created"]).dt.total_seconds() / 86400, 90)
+    p90 = np.percentile(cycle_days(won), 90)
     cut = last - pd.Timedelta(days=float(p90))
     early = closed[closed["created"] <= cut]
     if len(early) < 0.5 * len(closed):
@@ -326,7 +326,7 @@ def _fit_funnel(
             f"client's time = won deals' cycle minus the work ({work_days:.2g} days): {how}",
         )
     lost = closed[closed["outcome"] == "lost"]
-    lost_cycle = ((lost["closed"] - lost["created"]).dt.total_seconds() / 86400).to_numpy()
+    lost_cycle = cycle_days(lost).to_numpy()
     if len(lost_cycle):
         _, how = fit_distribution(lost_cycle, "days")
         cal.header.append(

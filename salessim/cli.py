@@ -641,10 +641,9 @@ def backtest_cmd(
 
 def _backtest_rows(table: pd.DataFrame, currency: str) -> pd.DataFrame:
     """The backtest table as text: numbers rounded per metric, the interval in one column."""
-    kinds = {"won": "count", "revenue": "money", "win_rate": "ratio", "cycle_days": "count"}
 
     def show(value: float, metric: str) -> str:
-        return report.human(value, kinds.get(metric, "count"), currency)
+        return report.human(value, backtesting.METRICS[metric], currency)
 
     return pd.DataFrame({
         "month": table["month"],

@@ -401,6 +401,11 @@ def _clean(table: pd.DataFrame, columns: dict[str, str], path: Path) -> Deals:
     return deals
 
 
+def cycle_days(deals: pd.DataFrame) -> pd.Series:
+    """Days from creation to close of each deal (NaN while open)."""
+    return (deals["closed"] - deals["created"]).dt.total_seconds() / 86400
+
+
 def _main_currency(codes: pd.Series) -> str:
     known = codes[(codes != "") & ~codes.str.startswith("?")]
     return str(known.mode().iloc[0]) if not known.empty else ""
