@@ -31,9 +31,9 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from scipy import stats
 
 from salessim.crm import Deals, ExportError, cycle_days, outcome_of
+from salessim.defaults import DEFAULT_WORK_HOURS
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-DEFAULT_WORK_HOURS = 3.0
 MIN_MONTHS_FOR_SEASONALITY = 24
 MIN_PRODUCT_DEALS = 30
 MIN_DEALS_FOR_PROFILES = 100

@@ -233,17 +233,19 @@ def grouped_bars(
 ) -> go.Figure:
     """One bar per run for each `prefix.<name>.suffix` metric, with its 95% CI."""
     fig = _figure(title, barmode="group")
+    names = list(dict.fromkeys(
+        m[len(prefix) : -len(suffix)]
+        for run in runs
+        for m in run.summary.index
+        if m.startswith(prefix) and m.endswith(suffix)
+    ))  # fmt: skip
     for run in runs:
-        names = [
-            m[len(prefix) : -len(suffix)]
-            for m in run.summary.index
-            if m.startswith(prefix) and m.endswith(suffix)
-        ]
-        means = [run.mean(f"{prefix}{n}{suffix}") for n in names]
-        cis = [run.ci(f"{prefix}{n}{suffix}") for n in names]
+        mine = [n for n in names if f"{prefix}{n}{suffix}" in run.summary.index]
+        means = [run.mean(f"{prefix}{n}{suffix}") for n in mine]
+        cis = [run.ci(f"{prefix}{n}{suffix}") for n in mine]
         fig.add_trace(
             go.Bar(
-                x=names,
+                x=[names.index(n) for n in mine],
                 y=means,
                 name=run.label,
                 marker_color=run.colour,
@@ -253,15 +255,33 @@ def grouped_bars(
                     "array": [_gap(hi, m) for m, (_, hi) in zip(means, cis, strict=True)],
                     "arrayminus": [_gap(m, lo) for m, (lo, _) in zip(means, cis, strict=True)],
                 },
-                hovertemplate="%{x}: %{y:"
+                hovertext=[html.escape(n) for n in mine],
+                hovertemplate="%{hovertext}: %{y:"
                 + (".0%" if percent else ",.2f")
                 + "}<extra>"
                 + run.label
                 + "</extra>",
             )
         )
+    fig.update_xaxes(_positions(names))
     fig.update_yaxes(title=axis, tickformat=".0%" if percent else None, rangemode="tozero")
     return fig
+
+
+def _positions(names: Sequence[str]) -> dict[str, Any]:
+    """An axis of numbered positions labelled with `names`.
+
+    Names go on a category axis only as tick text: plotly.js keeps categories as keys of a
+    plain JavaScript object, so a role called `constructor` or `toString` (properties of every
+    object) would silently lose its bar."""
+    return {
+        "tickmode": "array",
+        "tickvals": list(range(len(names))),
+        "ticktext": [html.escape(str(n)) for n in names],
+        "range": [-0.5, len(names) - 0.5],
+        "zeroline": False,
+        "showgrid": False,
+    }
 
 
 def _gap(a: float, b: float) -> float:
@@ -277,9 +297,10 @@ def stress_bars(table: pd.DataFrame, currency: str, colours: dict[str, str]) -> 
         height=max(300, 60 + 40 * len(ranked)),
         showlegend=False,
     )
+    people = [str(p) for p in ranked["person"]]
     fig.add_trace(
         go.Bar(
-            y=ranked["person"],
+            y=list(range(len(people))),
             x=ranked["revenue_lost"],
             orientation="h",
             marker_color=[colours.get(p, "#999999") for p in ranked["person"]],
@@ -290,11 +311,13 @@ def stress_bars(table: pd.DataFrame, currency: str, colours: dict[str, str]) -> 
                 "arrayminus": (ranked["revenue_lost"] - ranked["revenue_lost_low"]).clip(lower=0),
             },
             customdata=ranked[["role", "revenue_lost_share"]],
-            hovertemplate="%{y} (%{customdata[0]}): %{x:,.0f} "
+            hovertext=[html.escape(p) for p in people],
+            hovertemplate="%{hovertext} (%{customdata[0]}): %{x:,.0f} "
             + currency
             + " lost, %{customdata[1]:.0%} of revenue<extra></extra>",
         )
     )
+    fig.update_yaxes(_positions(people))
     fig.update_xaxes(title=f"Revenue lost against the unchanged team ({currency})", tickformat="~s")
     return fig
 

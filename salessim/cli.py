@@ -10,26 +10,25 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import sys
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from functools import partial
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
-import pandas as pd
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from salessim import backtest as backtesting
-from salessim import calibrate as fitting
-from salessim import crm, experiment, limits, loader, report, results, whatif
-from salessim.errors import ResultsError, SalessimError, ScenarioError
-from salessim.experiment import Progress as ProgressFn
-from salessim.experiment import RunResult
-from salessim.scenario import Scenario
+from salessim import tables
+from salessim.defaults import DEFAULT_MAX_HOURS, DEFAULT_WORK_HOURS
+from salessim.errors import SalessimError, ScenarioError
+
+if TYPE_CHECKING:  # imported where they are used, so `salessim --help` starts quickly
+    import pandas as pd
+
+    from salessim import crm, experiment
+    from salessim.experiment import RunResult
+    from salessim.scenario import Scenario
 
 app = typer.Typer(
     help="Simulate sales-team structures and compare them. See docs/cli.md.",
@@ -40,23 +39,26 @@ app = typer.Typer(
 out_console = Console(emoji=False)
 err_console = Console(stderr=True, emoji=False)  # `file.yaml:100:5` is not an emoji
 T = TypeVar("T")
+Start = Callable[[str], "tables.ProgressFn | None"]
 
-HEADLINE = [
-    ("leads_arrived", "Leads arrived", "{:,.0f}"),
-    ("won", "Deals won", "{:,.1f}"),
-    ("lead_to_won", "Lead-to-won conversion", "{:.1%}"),
-    ("revenue", "Revenue", "{:,.0f}"),
-    ("revenue_repeat", "  of which repeat purchases", "{:,.0f}"),
-    ("lost_cold", "Leads gone cold", "{:,.1f}"),
-    ("lost_no_show", "No-shows", "{:,.1f}"),
-    ("open_at_end", "Open at horizon", "{:,.1f}"),
-    ("wait_first_contact_hours_mean", "Wait for first contact (h)", "{:,.1f}"),
-    ("cycle_hours_mean", "Sales cycle, mean (h)", "{:,.0f}"),
-    ("cycle_hours_p90", "Sales cycle, p90 (h)", "{:,.0f}"),
-    ("customers_lost_with_owner", "Customers lost with their owner", "{:,.1f}"),
-    ("staff.resignations", "People who left", "{:,.1f}"),
-    ("leads_weekly_cv", "Weekly new-lead variation (CV)", "{:.2f}"),
-]
+
+def _version(value: bool) -> None:
+    if value:
+        from salessim import __version__
+
+        out_console.print(f"salessim {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Simulate sales-team structures and compare them. See docs/cli.md."""
+
 
 ReplicationsOpt = Annotated[int, typer.Option("-n", "--replications", min=1, help="Replications.")]
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Root seed; random if omitted.")]
@@ -89,6 +91,8 @@ NoLimitOpt = Annotated[
 def check_size(scenarios: Sequence[Scenario], n: int, workers: int | None, max_hours: float,
                no_limit: bool, leads: bool = False) -> None:  # fmt: skip
     """Refuse, before anything is written, a batch that would exhaust the machine."""
+    from salessim import limits
+
     if not no_limit:
         cores = workers or os.cpu_count() or 1
         guarded(lambda: limits.check(scenarios, n, cores, max_hours, leads))
@@ -104,55 +108,18 @@ def guarded(action: Callable[[], T]) -> T:
     try:
         return action()
     except ScenarioError as exc:
+        from salessim import loader
+
         fail(loader.format_error(exc))
-    except (ResultsError, SalessimError) as exc:
+    except SalessimError as exc:
         fail(f"Error: {exc}")
     raise AssertionError("unreachable")
 
 
-@contextmanager
-def progress_bar(total: int, quiet: bool, label: str) -> Iterator[ProgressFn | None]:
-    if quiet or not sys.stderr.isatty():
-        yield None
-        return
-    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=err_console, transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda n: bar.advance(task, n)
+def load(path: Path, overrides: dict[str, object] | None = None) -> Scenario:
+    from salessim import loader
 
-
-def _cell(summary: pd.DataFrame, metric: str, fmt: str) -> str:
-    row = summary[summary["metric"] == metric]
-    if row.empty or pd.isna(row["mean"].iloc[0]):
-        return "-"
-    mean, lo, hi = (float(row[c].iloc[0]) for c in ("mean", "ci_low", "ci_high"))
-    if pd.isna(lo):
-        return fmt.format(mean)
-    return f"{fmt.format(mean)} ±{fmt.format((hi - lo) / 2)}"
-
-
-def _headline(result: RunResult) -> list[tuple[str, str, str]]:
-    rows = list(HEADLINE)
-    for role in result.scenario.roles:
-        rows.append((f"role.{role}.utilisation", f"Utilisation {role}", "{:.0%}"))
-    return rows
-
-
-def print_table(runs: Sequence[RunResult]) -> None:
-    n = len(runs[0].replications)
-    table = Table(title=f"Mean ± half-width of the 95% CI, {n} replications")
-    table.add_column("Metric")
-    for res in runs:
-        table.add_column(res.scenario.name, justify="right")
-    seen: list[tuple[str, str, str]] = []
-    for res in runs:
-        seen += [row for row in _headline(res) if row not in seen]
-    for metric, label, fmt in seen:
-        if metric.startswith("revenue"):
-            label = f"{label} ({runs[0].scenario.currency})"
-        table.add_row(label, *(_cell(res.summary, metric, fmt) for res in runs))
-    console = out_console if out_console.is_terminal else Console(width=40 + 20 * len(runs))
-    console.print(table)
+    return guarded(lambda: loader.load(path, overrides))
 
 
 VERDICT_METRICS = ("revenue", "profit", "won", "lead_to_won", "top_person_revenue_share")
@@ -179,6 +146,8 @@ def validate(
 
     Example: salessim validate scenarios/two_level.yaml
     """
+    from salessim import loader
+
     problems = []
     for path in files:
         try:
@@ -196,6 +165,8 @@ def schema() -> None:
 
     Example: salessim schema > scenario.schema.json
     """
+    from salessim.scenario import Scenario
+
     out_console.print_json(json.dumps(Scenario.model_json_schema(by_alias=True)))
 
 
@@ -205,19 +176,20 @@ def _run_one(
     n: int,
     seed: int | None,
     workers: int | None,
-    quiet: bool,
+    bar: tables.ProgressFn | None,
     leads: bool = False,
     scheduler: str | None = None,
     done: Sequence[experiment.Replication] = (),
     on_chunk: Callable[[list[experiment.Replication]], None] | None = None,
 ) -> RunResult:
-    with progress_bar(n, quiet, scenario.name) as bar:
-        cores = workers or os.cpu_count() or 1
-        return guarded(
-            lambda: experiment.run(
-                scenario, n, seed, cores, bar, str(source), leads, scheduler, done, on_chunk
-            )
+    from salessim import experiment
+
+    cores = workers or os.cpu_count() or 1
+    return guarded(
+        lambda: experiment.run(
+            scenario, n, seed, cores, bar, str(source), leads, scheduler, done, on_chunk
         )
+    )
 
 
 @app.command("run")
@@ -236,7 +208,7 @@ def run_cmd(
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue an interrupted run in the same folder.")
     ] = False,
-    max_hours: MaxHoursOpt = limits.DEFAULT_MAX_HOURS,
+    max_hours: MaxHoursOpt = DEFAULT_MAX_HOURS,
     no_limit: NoLimitOpt = False,
 ) -> None:
     """Run replications of one scenario and write results/<name>/.
@@ -246,20 +218,20 @@ def run_cmd(
 
     Example: salessim run scenarios/two_level.yaml -n 200 --seed 1
     """
-    scenario = guarded(lambda: loader.load(file))
+    scenario = load(file)
     check_size([scenario], replications, workers, max_hours, no_limit, leads)
     folder = out or default_out(scenario.name)
-    with _locked(folder):
+    with _locked(folder), tables.progress(err_console, quiet, 1, replications) as start:
         seed = (
             _start_folder(folder.parent, False, True, seed, folder.name)
             if resume
             else (_start_folder(folder, force, False, seed, ""))
         )
-        result = _durable_run(scenario, file, folder, replications, seed, workers, quiet, leads,
+        result = _durable_run(scenario, file, folder, replications, seed, workers, start, leads,
                               scheduler, resume)  # fmt: skip
         _report(folder, quiet)
     if not quiet:
-        print_table([result])
+        tables.print_runs(out_console, [result])
         out_console.print(f"Results in {folder}{os.sep} (seed {result.seed})", highlight=False)
 
 
@@ -269,7 +241,7 @@ def _runner(
     n: int,
     seed: int,
     workers: int | None,
-    quiet: bool,
+    start: Start,
     scheduler: str | None,
     resume: bool,
 ) -> Callable[[Scenario], RunResult]:
@@ -277,7 +249,7 @@ def _runner(
     pending = iter(folders)
 
     def run(sc: Scenario) -> RunResult:
-        return _durable_run(sc, source, next(pending), n, seed, workers, quiet, False, scheduler,
+        return _durable_run(sc, source, next(pending), n, seed, workers, start, False, scheduler,
                             resume)  # fmt: skip
 
     return run
@@ -285,16 +257,31 @@ def _runner(
 
 @contextmanager
 def _locked(folder: Path) -> Iterator[None]:
-    """Hold the results folder's lock while a command writes there."""
+    """Hold the results folder's lock while a command writes there.
+
+    If the command fails in a folder it created and no finished replication is kept there, the
+    folder is removed, so a failed first try never blocks the next command."""
+    from salessim import results
+
+    existed = folder.exists()
     lock = guarded(lambda: results.FolderLock(folder).__enter__())
     try:
         yield
+    except BaseException as exc:
+        interrupted = isinstance(exc, KeyboardInterrupt) or (
+            isinstance(exc, typer.Exit) and exc.exit_code in (0, 130)
+        )
+        if not existed and not interrupted and not any(folder.rglob("part-*.pkl")):
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
     finally:
         lock.__exit__()
 
 
 def _start_folder(folder: Path, force: bool, resume: bool, seed: int | None, first: str) -> int:
     """Prepare a results folder (or, resuming, find the seed of the run in it)."""
+    from salessim import experiment, results
+
     if not resume:
         guarded(lambda: results.prepare_folder(folder, force))
     elif seed is None:
@@ -309,7 +296,7 @@ def _durable_run(
     n: int,
     seed: int,
     workers: int | None,
-    quiet: bool,
+    start: Start,
     leads: bool,
     scheduler: str | None,
     resume: bool,
@@ -318,13 +305,18 @@ def _durable_run(
 
     With `resume`, a folder whose run already finished is read back, not run again.
     """
+    from salessim import results
+
+    bar = start(scenario.name)
     store = results.PartStore(folder)
     if resume and results.finished(folder, scenario, seed, n):
+        if bar:
+            bar(n)
         return guarded(lambda: results.read_run(folder, scenario, str(source)))
     identity = store.identity(scenario, seed, n, leads)
     done = guarded(lambda: store.start(identity, resume and store.started()))
     try:
-        result = _run_one(scenario, source, n, seed, workers, quiet, leads, scheduler,
+        result = _run_one(scenario, source, n, seed, workers, bar, leads, scheduler,
                           done=done, on_chunk=store.add)  # fmt: skip
     except KeyboardInterrupt:
         kept = len(store.load())
@@ -342,6 +334,8 @@ def _durable_run(
 
 def _report(folder: Path, quiet: bool) -> None:
     """Write the folder's report.html; the results are already safe, so a failure only warns."""
+    from salessim import report
+
     try:
         target = report.write(folder)
     except SalessimError as exc:
@@ -366,6 +360,8 @@ def report_cmd(
 
     Example: salessim report results/comparison
     """
+    from salessim import report
+
     target = guarded(lambda: report.write(folder, out))
     out_console.print(f"Report: {target}", highlight=False)
 
@@ -388,32 +384,41 @@ def compare(
     force: ForceOpt = False,
     quiet: QuietOpt = False,
     resume: ResumeOpt = False,
-    max_hours: MaxHoursOpt = limits.DEFAULT_MAX_HOURS,
+    max_hours: MaxHoursOpt = DEFAULT_MAX_HOURS,
     no_limit: NoLimitOpt = False,
 ) -> None:
     """Run scenarios with the same seeds and compare them side by side.
 
     Example: salessim compare scenarios/super_seller.yaml scenarios/three_step.yaml -n 200
     """
-    scenarios = [guarded(partial(loader.load, f)) for f in files]
+    from salessim import experiment, results
+
+    if len(files) < 2:
+        fail(f"Error: compare needs two or more scenario files, got {len(files)}; to simulate "
+             f"one scenario use: salessim run {files[0]}")  # fmt: skip
+    scenarios = [load(f) for f in files]
     names = [s.name for s in scenarios]
     if len(set(names)) != len(names):
-        fail(f"Error: scenario names must differ to be compared, got {', '.join(names)}")
+        twice = sorted({n for n in names if names.count(n) > 1})
+        fail(
+            f"Error: scenario names must differ to be compared; {', '.join(twice)} is given "
+            "more than once (the same file twice, or two files with the same `name:`)"
+        )
     check_size(scenarios, replications, workers, max_hours, no_limit)
-    with _locked(out):
+    with _locked(out), tables.progress(err_console, quiet, len(files), replications) as start:
         seed = _start_folder(out, force, resume, seed, names[0])
         runs: list[RunResult] = []
         for scenario, path in zip(scenarios, files, strict=True):
             folder = out / scenario.name
-            runs.append(_durable_run(scenario, path, folder, replications, seed, workers, quiet,
+            runs.append(_durable_run(scenario, path, folder, replications, seed, workers, start,
                                      False, scheduler, resume))  # fmt: skip
         table = experiment.comparison_table(runs)
         guarded(lambda: results.write_csv(out / "comparison.csv", table))
-        diffs = pd.concat([experiment.paired_differences(runs[0], r) for r in runs[1:]])
+        diffs = experiment.differences(runs)
         guarded(lambda: results.write_csv(out / "differences.csv", diffs))
         _report(out, quiet)
     if not quiet:
-        print_table(runs)
+        tables.print_runs(out_console, runs)
         print_verdicts(diffs)
         out_console.print(f"Results in {out}{os.sep} (seed {seed})", highlight=False)
 
@@ -441,13 +446,15 @@ def sweep(
     force: ForceOpt = False,
     quiet: QuietOpt = False,
     resume: ResumeOpt = False,
-    max_hours: MaxHoursOpt = limits.DEFAULT_MAX_HOURS,
+    max_hours: MaxHoursOpt = DEFAULT_MAX_HOURS,
     no_limit: NoLimitOpt = False,
 ) -> None:
     """Run the scenario at every combination of changed settings, with the same seeds.
 
     Example: salessim sweep scenarios/two_level.yaml --set roles.designer.headcount=2,3,4
     """
+    from salessim import results, whatif
+
     if not sets and from_csv is None:
         fail("Error: give at least one --set key.path=v1,v2,... or --from-csv points.csv")
     points = guarded(
@@ -456,15 +463,17 @@ def sweep(
     scenarios = guarded(lambda: whatif.load_points(file, points))
     check_size(scenarios, replications, workers, max_hours, no_limit)
     folder = out or Path("results") / f"{file.stem}_sweep"
-    with _locked(folder):
+    with _locked(folder), tables.progress(err_console, quiet, len(points), replications,
+                                          "point") as start:  # fmt: skip
         seed = _start_folder(folder, force, resume, seed, "point_0")
         subfolders = [folder / f"point_{i}" for i in range(len(points))]
-        run_point = _runner(subfolders, file, replications, seed, workers, quiet, scheduler, resume)
+        run_point = _runner(subfolders, file, replications, seed, workers, start, scheduler, resume)
         table, _ = guarded(lambda: whatif.sweep(points, scenarios, run_point))
         guarded(lambda: results.write_csv(folder / "sweep.csv", table))
         _report(folder, quiet)
     if not quiet:
-        print_frame(table, [c for c in table.columns if not c.endswith(("p10", "p90"))][:10])
+        settings = list(dict.fromkeys(k for point in points for k in point))
+        tables.print_sweep(out_console, table, settings, scenarios[0].currency)
         out_console.print(f"Results in {folder}{os.sep} (seed {seed})", highlight=False)
 
 
@@ -485,62 +494,37 @@ def stress(
     force: ForceOpt = False,
     quiet: QuietOpt = False,
     resume: ResumeOpt = False,
-    max_hours: MaxHoursOpt = limits.DEFAULT_MAX_HOURS,
+    max_hours: MaxHoursOpt = DEFAULT_MAX_HOURS,
     no_limit: NoLimitOpt = False,
 ) -> None:
     """Key-person test: remove each person in turn and rank them by revenue lost.
 
     Example: salessim stress scenarios/super_seller.yaml -n 200
     """
-    scenario = guarded(lambda: loader.load(file))
-    when = day if day is not None else min(scenario.warmup_days + 90, scenario.horizon_days / 2)
-    variants = len(whatif.people_at_start(scenario)) + 1
-    check_size([scenario] * variants, replications, workers, max_hours, no_limit)
+    from salessim import results, whatif
+
+    scenario = load(file)
+    when = day if day is not None else whatif.default_stress_day(scenario)
+    people = whatif.people_at_start(scenario)
+    check_size([scenario] * (len(people) + 1), replications, workers, max_hours, no_limit)
     folder = out or Path("results") / f"{scenario.name}_stress"
-    with _locked(folder):
+    with _locked(folder), tables.progress(err_console, quiet, len(people) + 1, replications,
+                                          "variant") as start:  # fmt: skip
         seed = _start_folder(folder, force, resume, seed, "baseline")
-        names = ["baseline", *(f"without_{p}" for p in whatif.people_at_start(scenario))]
+        names = ["baseline", *(f"without_{p}" for p in people)]
         subfolders = [folder / name for name in names]
-        run_variant = _runner(
-            subfolders, file, replications, seed, workers, quiet, scheduler, resume
-        )
+        run_variant = _runner(subfolders, file, replications, seed, workers, start, scheduler,
+                              resume)  # fmt: skip
         table, _, _ = whatif.stress(scenario, run_variant, when, days)
         guarded(lambda: results.write_csv(folder / "stress.csv", table))
         _report(folder, quiet)
     if not quiet:
         out_console.print(
-            f"Each person {'absent ' + str(days) + ' days' if days else 'leaves'} "
+            f"Each person {'absent ' + tables.plain(days) + ' days' if days else 'leaves'} "
             f"on day {when:g}; revenue lost against the unchanged scenario:"
         )
-        print_frame(
-            table,
-            [
-                "person",
-                "revenue_lost",
-                "revenue_lost_low",
-                "revenue_lost_high",
-                "revenue_lost_share",
-                "customers_lost_with_owner",
-                "recovery_days",
-            ],
-        )
+        tables.print_stress(out_console, table, scenario.currency)
         out_console.print(f"Results in {folder}{os.sep} (seed {seed})", highlight=False)
-
-
-def print_frame(frame: pd.DataFrame, columns: list[str]) -> None:
-    table = Table()
-    for col in columns:
-        table.add_column(col, justify="left" if frame[col].dtype == object else "right")
-    for _, row in frame.iterrows():
-        table.add_row(*(_fmt(row[c], "share" in c or "lead_to_won" in c) for c in columns))
-    console = out_console if out_console.is_terminal else Console(width=40 + 16 * len(columns))
-    console.print(table)
-
-
-def _fmt(value: object, percent: bool) -> str:
-    if isinstance(value, float):
-        return "-" if pd.isna(value) else (f"{value:.1%}" if percent else f"{value:,.1f}")
-    return str(value)
 
 
 ColumnsOpt = Annotated[
@@ -555,6 +539,8 @@ WorkHoursOpt = Annotated[
 
 
 def _read_export(export: Path, columns: Path | None) -> crm.Deals:
+    from salessim import crm
+
     deals = guarded(lambda: crm.read_export(export, columns))
     for line in deals.report_lines():
         err_console.print(line, markup=False, highlight=False)
@@ -566,7 +552,7 @@ def calibrate_cmd(
     export: Annotated[Path, typer.Argument(help="Opportunities export: CSV, Excel or Parquet.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Scenario YAML file to write.")],
     columns: ColumnsOpt = None,
-    work_hours: WorkHoursOpt = fitting.DEFAULT_WORK_HOURS,
+    work_hours: WorkHoursOpt = DEFAULT_WORK_HOURS,
     name: Annotated[str | None, typer.Option("--name", help="Scenario name.")] = None,
     force: ForceOpt = False,
 ) -> None:
@@ -574,6 +560,9 @@ def calibrate_cmd(
 
     Example: salessim calibrate deals.csv --out scenarios/acme.yaml
     """
+    from salessim import calibrate as fitting
+    from salessim import loader, results
+
     if out.exists() and not force:
         fail(f"Error: {out} exists; pass --force to overwrite it or choose another --out")
     deals = _read_export(export, columns)
@@ -600,7 +589,7 @@ def backtest_cmd(
     seed: SeedOpt = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder.")] = None,
     columns: ColumnsOpt = None,
-    work_hours: WorkHoursOpt = fitting.DEFAULT_WORK_HOURS,
+    work_hours: WorkHoursOpt = DEFAULT_WORK_HOURS,
     workers: WorkersOpt = None,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
@@ -609,6 +598,10 @@ def backtest_cmd(
 
     Example: salessim backtest deals.csv --train-until 2025-06-30 -n 500
     """
+    from salessim import backtest as backtesting
+    from salessim import calibrate as fitting
+    from salessim import experiment, results
+
     try:
         cutoff = dt.date.fromisoformat(train_until)
     except ValueError:
@@ -630,8 +623,11 @@ def backtest_cmd(
         guarded(lambda: results.write_csv(folder / "coverage.csv", cover.reset_index()))
         _report(folder, quiet)
     if not quiet:
-        print_frame(_backtest_rows(done.table, done.run.scenario.currency),
-                    ["month", "metric", "actual", "median", "95% interval", "inside"])  # fmt: skip
+        rows = _backtest_rows(done.table, done.run.scenario.currency)
+        keys = [tables.Column(c, list(rows[c]), right=False) for c in ("month", "metric")]
+        values = [tables.Column(c, list(rows[c])) for c in ("actual", "median", "95% interval",
+                                                            "inside")]  # fmt: skip
+        tables.print_fitted(out_console, keys, values)
         for metric, row in cover.iterrows():
             out_console.print(f"{metric}: {row['in95']} of {row['months']} months inside the 95% "
                               f"interval, {row['in80']} inside the 80% interval",
@@ -641,9 +637,13 @@ def backtest_cmd(
 
 def _backtest_rows(table: pd.DataFrame, currency: str) -> pd.DataFrame:
     """The backtest table as text: numbers rounded per metric, the interval in one column."""
+    import pandas as pd
+
+    from salessim import backtest as backtesting
+    from salessim.numbers import human
 
     def show(value: float, metric: str) -> str:
-        return report.human(value, backtesting.METRICS[metric], currency)
+        return human(value, backtesting.METRICS[metric], currency)
 
     return pd.DataFrame({
         "month": table["month"],

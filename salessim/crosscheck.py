@@ -175,6 +175,11 @@ def cross_check(data: Mapping[str, Any]) -> list[tuple[str, str]]:
         if deal.get("source") is not None and str(deal["source"]) not in sources:
             problems.append((f"pipeline[{i}].source", f"no lead source '{deal['source']}'; "
                              f"sources are: {', '.join(sources)}"))  # fmt: skip
+        if deal.get("created") is not None:  # a fitting date became age_days (scenario.py)
+            problems.append((f"pipeline[{i}].created", "give either created (a date on or "
+                             "before calendar.start) or age_days, not both"
+                             if "age_days" in deal else "must be on or before calendar.start, "
+                             f"got {deal['created']}"))  # fmt: skip
     return problems
 
 

@@ -63,3 +63,8 @@ class SimulationError(SalessimError):
 
 class ResultsError(SalessimError):
     """A results folder cannot be written or read (exists, locked, unwritable, incomplete)."""
+
+
+class WorkerError(SalessimError):
+    """A batch could not finish because a worker process or the cluster went away; the
+    replications finished before it are kept and `--resume` continues."""

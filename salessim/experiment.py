@@ -9,10 +9,13 @@ percentiles. Writing files lives in `results`.
 from __future__ import annotations
 
 import math
+import multiprocessing
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,11 +23,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from salessim import verdicts
 from salessim.engine import simulate
-from salessim.errors import SalessimError
+from salessim.errors import SalessimError, WorkerError
 from salessim.metrics import Record, people_rows, record, timeseries_rows
 from salessim.scenario import Scenario
 from salessim.streams import Streams, fresh_seed
+from salessim.verdicts import Difference
 
 Progress = Callable[[int], None]
 SUMMARY_COLUMNS = ["metric", "mean", "sd", "ci_low", "ci_high", "p10", "p50", "p90", "n"]
@@ -156,9 +161,31 @@ def run(
         for chunk in _chunks(reps, 10):
             collect([replicate(scenario, seed, r, leads) for r in chunk])
     else:
-        size = max(1, min(25, math.ceil(len(reps) / (workers * 4))))
-        with ProcessPoolExecutor(max_workers=workers, max_tasks_per_child=200) as pool:
-            # a bounded window of batches in flight, so finished results never pile up
+        _run_on_processes(scenario, seed, reps, leads, workers, collect)
+    wall = time.perf_counter() - started
+    result = RunResult(scenario, seed, _frame(parts["record"]), wall, workers, source,
+                       _frame(parts["people"]))  # fmt: skip
+    result.timeseries = _frame(parts["timeseries"])
+    result.leads = crm_dates(_frame(parts["leads"]), scenario)
+    return result
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes: forked where the platform allows it (they start in milliseconds and
+    need no `if __name__ == "__main__":` guard in the calling script), else spawned, then
+    recycled every 200 batches to bound leaks."""
+    if "fork" in multiprocessing.get_all_start_methods() and sys.platform == "linux":
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    return ProcessPoolExecutor(workers, max_tasks_per_child=200)
+
+
+def _run_on_processes(scenario: Scenario, seed: int, reps: list[int], leads: bool, workers: int,
+                      collect: Callable[[list[Replication]], None]) -> None:  # fmt: skip
+    """Batches of replications on local worker processes, at most 3 per worker in flight, so
+    finished results never pile up."""
+    size = max(1, min(25, math.ceil(len(reps) / (workers * 4))))
+    try:
+        with _pool(workers) as pool:
             pending: deque[Future[list[Replication]]] = deque()
             for c in _chunks(reps, size):
                 pending.append(pool.submit(_run_chunk, scenario, seed, c, leads))
@@ -166,12 +193,12 @@ def run(
                     collect(pending.popleft().result())
             while pending:
                 collect(pending.popleft().result())
-    wall = time.perf_counter() - started
-    result = RunResult(scenario, seed, _frame(parts["record"]), wall, workers, source,
-                       _frame(parts["people"]))  # fmt: skip
-    result.timeseries = _frame(parts["timeseries"])
-    result.leads = crm_dates(_frame(parts["leads"]), scenario)
-    return result
+    except BrokenProcessPool as exc:
+        raise WorkerError(
+            "a worker process died before finishing its replications (killed, out of memory, "
+            "or, on a platform that spawns workers, a script without an "
+            '`if __name__ == "__main__":` guard); the batches finished before it are kept'
+        ) from exc
 
 
 def crm_dates(leads: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
@@ -281,6 +308,14 @@ def comparison_table(results: Sequence[RunResult]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
+def differences(runs: Sequence[RunResult]) -> pd.DataFrame:
+    """Paired differences of every run against the first (no rows for a single run)."""
+    frames = [paired_differences(runs[0], other) for other in runs[1:]]
+    if not frames:
+        return pd.DataFrame(columns=DIFF_COLUMNS)
+    return pd.concat(frames, ignore_index=True)
+
+
 DIFF_COLUMNS = [
     "scenario", "baseline", "metric", "baseline_mean", "mean", "diff", "diff_low", "diff_high",
     "relative", "relative_low", "relative_high", "n", "verdict",
@@ -327,25 +362,9 @@ def _difference_row(baseline: RunResult, other: RunResult, metric: str, d: np.nd
     lo, hi = diff - half, diff + half
     rel = [x / base_mean if base_mean > 0 else math.nan for x in (diff, lo, hi)]
     verdict = ""
-    if n > 1 and (lo > 0 or hi < 0):
-        verdict = _verdict(other.scenario.name, baseline.scenario.name, metric, diff, lo, hi, rel)
+    if n > 1:
+        found = Difference(other.scenario.name, baseline.scenario.name, metric, mean, base_mean,
+                           diff, lo, hi)  # fmt: skip
+        verdict = verdicts.verdict(found, other.scenario.currency)
     return [other.scenario.name, baseline.scenario.name, metric, base_mean, mean, diff, lo, hi,
             *rel, n, verdict]  # fmt: skip
-
-
-def _verdict(name: str, base: str, metric: str, diff: float, lo: float, hi: float,
-             rel: list[float]) -> str:  # fmt: skip
-    word = "more" if diff > 0 else "less"
-    if not math.isnan(rel[0]):
-        a, b = sorted((abs(rel[1]), abs(rel[2])))
-        return (
-            f"{name} has {abs(rel[0]):.0%} {word} {metric} than {base} (95% CI {a:.0%} to {b:.0%})"
-        )
-    a, b = sorted((abs(lo), abs(hi)))
-    return (
-        f"{name} has {_num(abs(diff))} {word} {metric} than {base} (95% CI {_num(a)} to {_num(b)})"
-    )
-
-
-def _num(x: float) -> str:
-    return f"{x:,.0f}" if x >= 100 else f"{x:.3g}"

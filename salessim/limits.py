@@ -16,6 +16,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from salessim.defaults import DEFAULT_MAX_HOURS
 from salessim.errors import SalessimError
 from salessim.scenario import Scenario
 
@@ -24,7 +25,6 @@ BYTES_PER_LIVE_LEAD = 800
 BYTES_PER_LOGGED_LEAD = 650  # in the worker's log and in the final leads frame
 BYTES_PER_PERIOD_ROW = 40 * 8  # one weekly or monthly row of the time series
 BASE_BYTES = 150 * 2**20  # a worker process with numpy, pandas and simpy loaded
-DEFAULT_MAX_HOURS = 24.0
 
 
 class LimitError(SalessimError):

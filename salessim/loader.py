@@ -14,6 +14,7 @@ ties together the modules that do the work:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from salessim.errors import Problem, ScenarioError
 from salessim.keypath import KeyPath, format_path, parse_path
 from salessim.messages import Found, field_errors
 from salessim.overrides import OVERRIDE_FILE, apply_overrides, parse_override, try_overrides
-from salessim.scenario import Scenario
+from salessim.scenario import MAX_NAME, Scenario, days_from_dates
 from salessim.yamlfile import Positions, load_data
 
 __all__ = ["apply_overrides", "format_error", "load", "load_data", "parse_override"]
@@ -38,6 +39,8 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
     problems: list[Problem] = []
     if overrides:
         data, touched, problems = try_overrides(data, overrides)
+        if "name" not in overrides and isinstance(data.get("name"), str):
+            data["name"] = variant_name(data["name"], overrides)
     scenario, found = _validate(data, positions, touched)
     problems += found
     if problems or scenario is None:
@@ -45,9 +48,24 @@ def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenar
     return scenario
 
 
+def variant_name(name: str, overrides: Mapping[str, Any]) -> str:
+    """The name of a scenario changed by overrides: its own name plus what changed, so a verdict
+    never reads "furniture has 29% less profit than furniture".
+
+    >>> variant_name("two_level", {"roles.designer.headcount": 4})
+    'two_level_designer_headcount_4'
+    """
+    parts = [name]
+    for key, value in overrides.items():
+        short = ".".join(str(key).split(".")[-2:])
+        parts.append(re.sub(r"[^A-Za-z0-9]+", "_", f"{short}_{value}").strip("_"))
+    return "_".join(p for p in parts if p)[:MAX_NAME]
+
+
 def _validate(
     data: dict[str, Any], positions: Positions, touched: list[KeyPath]
 ) -> tuple[Scenario | None, list[Problem]]:
+    data = days_from_dates(data)
     found: Found = []
     scenario = None
     try:

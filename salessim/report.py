@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from plotly.offline import get_plotlyjs
 from salessim import charts
 from salessim.charts import RunData
 from salessim.errors import ResultsError
+from salessim.numbers import human, metric_kind
 from salessim.results import write_text
 from salessim.whatif import SWEEP_METRICS
 
@@ -46,17 +46,6 @@ VERDICT_METRICS = (
     "top_person_revenue_share",
     "resignation_revenue_dip",
 )
-RATIO_WORDS = (
-    "conversion",
-    "utilisation",
-    "share",
-    "herfindahl",
-    "lead_to_won",
-    "churn_rate",
-    "growth",
-    "revenue_dip",
-)
-MONEY_PREFIXES = ("revenue", "cost_", "profit", "gross_profit", "cac", "ltv_")
 
 
 @dataclass
@@ -163,33 +152,6 @@ def _read_folder(folder: Path) -> Folder:
 def _is_stat(column: str) -> bool:
     """Whether a sweep.csv column is a statistic of a KPI (else it is a swept setting)."""
     return column in SWEEP_STATS
-
-
-def human(value: float, kind: str, currency: str = "") -> str:
-    """A number rounded for people: 3 significant figures, k/M for money, % for ratios."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    if kind == "ratio":
-        return f"{value:.1%}" if abs(value) < 10 else f"{value:.3g}"
-    rounded = float(f"{value:.3g}")
-    if kind == "money":
-        for size, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
-            if abs(rounded) >= size:
-                return f"{rounded / size:.3g}{suffix} {currency}".rstrip()
-        return f"{rounded:.3g} {currency}".rstrip()
-    return f"{value:,.0f}" if abs(rounded) >= 1000 else f"{rounded:.3g}"
-
-
-def metric_kind(metric: str) -> str:
-    """How to round a summary metric: `ratio` (as %), `money` (currency) or `count`.
-
-    Only the last dotted part counts, so a role or stage name never changes the kind."""
-    name = metric.rsplit(".", 1)[-1]
-    if any(word in name for word in RATIO_WORDS):
-        return "ratio"
-    if name.startswith(MONEY_PREFIXES) or name.endswith("hiring_cost"):
-        return "money"
-    return "count"
 
 
 def _figure_html(fig: go.Figure, div_id: str) -> str:

@@ -10,7 +10,7 @@ of the file are broken.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
@@ -26,7 +26,8 @@ MAX_LEADS_RATE = 1e6  # per day or per hour: times the profiles, still a count n
 MIN_SESSION_HOURS = 0.05
 LAST_START = dt.date(9899, 1, 1)
 """Latest calendar start: the longest horizon (36,600 days) must end before the year 10000."""
-Name = Annotated[str, Field(min_length=1, max_length=80, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+MAX_NAME = 80
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 
 class Model(BaseModel):
@@ -249,6 +250,10 @@ class OpenDeal(Model):
     age_days: NonNegative = Field(
         default=0.0, le=36_600, description="Days since it was created (for its cycle length)."
     )
+    created: dt.date | None = Field(
+        default=None,
+        description="Date it was created, instead of age_days (on or before calendar.start).",
+    )
     value: NonNegative | None = Field(
         default=None, description="Its value; default: drawn from the source's deal value."
     )
@@ -291,6 +296,11 @@ class Scenario(Model):
         default=1.0,
         description="Share of revenue left after the cost of goods (1 = count revenue).",
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _days_from_dates(cls, data: Any) -> Any:
+        return days_from_dates(data)
 
     @model_validator(mode="after")
     def _consistent(self, info: ValidationInfo) -> Scenario:
@@ -336,3 +346,56 @@ class Scenario(Model):
         for name in self.stages:
             depth.setdefault(name, 0)
         return depth
+
+
+def calendar_start(data: dict[str, Any]) -> dt.date:
+    """The calendar start of raw scenario data (the default if it is missing or unreadable)."""
+    calendar = data.get("calendar") if isinstance(data, dict) else None
+    start = calendar.get("start") if isinstance(calendar, dict) else None
+    if isinstance(start, str):
+        try:
+            start = dt.date.fromisoformat(start)
+        except ValueError:
+            start = None
+    if isinstance(start, dt.datetime):
+        start = start.date()
+    default: dt.date = Calendar.model_fields["start"].default
+    return start if isinstance(start, dt.date) else default
+
+
+def days_from_dates(data: Any) -> Any:
+    """Raw scenario data with dates turned into day numbers where a day is asked for: an
+    event's `day` (from calendar.start) and an open deal's `created` (its `age_days`).
+
+    A date that does not fit (an event before the start, a deal created after it or with an
+    age too) is left for validation to refuse with a message."""
+    if not isinstance(data, dict):
+        return data
+    start = calendar_start(data)
+    out = dict(data)
+    if isinstance(data.get("events"), list):
+        out["events"] = [_event_day(e, start) for e in data["events"]]
+    if isinstance(data.get("pipeline"), list):
+        out["pipeline"] = [_deal_age(d, start) for d in data["pipeline"]]
+    return out
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
+def _event_day(event: Any, start: dt.date) -> Any:
+    day = _as_date(event.get("day")) if isinstance(event, dict) else None
+    if day is None or day < start:
+        return event
+    return {**event, "day": float((day - start).days)}
+
+
+def _deal_age(deal: Any, start: dt.date) -> Any:
+    created = _as_date(deal.get("created")) if isinstance(deal, dict) else None
+    if created is None or created > start or "age_days" in deal:
+        return deal
+    converted = {k: v for k, v in deal.items() if k != "created"}
+    return {**converted, "age_days": float((start - created).days)}

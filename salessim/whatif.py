@@ -46,7 +46,18 @@ def split_values(text: str) -> tuple[str, list[Any]]:
         else:
             cur += ch
     parts.append(cur)
-    return key.strip(), [read_value(p.strip(), OVERRIDE_FILE) for p in parts if p.strip()]
+    values = [read_value(p.strip(), OVERRIDE_FILE) for p in parts if p.strip()]
+    if not values:
+        raise ScenarioError(
+            [
+                Problem(
+                    key.strip(),
+                    f"no values after '=' in {text!r}; give key.path=v1,v2,...",
+                    OVERRIDE_FILE,
+                )
+            ]  # fmt: skip
+        )
+    return key.strip(), values
 
 
 def grid(sets: Sequence[str]) -> list[dict[str, Any]]:
@@ -99,6 +110,11 @@ def sweep(
                     row[f"{metric}.{col}"] = summary.loc[metric, col]
         rows.append(row)
     return pd.DataFrame(rows), results
+
+
+def default_stress_day(scenario: Scenario) -> float:
+    """When a stress test removes each person: 90 days after the warm-up, at most mid-horizon."""
+    return min(scenario.warmup_days + 90, scenario.horizon_days / 2)
 
 
 def people_at_start(scenario: Scenario) -> list[str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from salessim.distributions import Distribution, Fixed
 
@@ -130,10 +130,23 @@ class Absence(Model):
     days: float = Field(gt=0, le=3650, description="Calendar days away.")
 
 
+def not_before_start(value: Any) -> Any:
+    """Dates on or after calendar.start became day numbers before validation; this one did not."""
+    if isinstance(value, dt.date):
+        raise ValueError(
+            f"{value.isoformat()} is before calendar.start; give a date on or after it, or a day "
+            "number (0 = calendar.start)"
+        )
+    return value
+
+
 class Event(Model):
     """A scheduled what-if: on `day`, `person` resigns, leaves, is absent, or a seat is hired."""
 
-    day: NonNegative = Field(le=36_600, description="Simulated day the event happens.")
+    day: Annotated[NonNegative, BeforeValidator(not_before_start)] = Field(
+        le=36_600,
+        description="Simulated day the event happens, or its date (on or after calendar.start).",
+    )
     action: Literal["resign", "leave", "absent", "hire"] = Field(
         description="resign (works the notice period), leave (at once), absent (for `days`), "
         "hire (adds a seat to the role named in `person`)."

@@ -1,0 +1,225 @@
+"""Terminal tables and progress of the command line, made to fit 80 columns.
+
+The CLI hands over finished results (summaries, sweep and stress tables); this module turns
+them into rich tables. A table too wide for the terminal is wrapped: its value columns are split
+over several tables that each repeat the key columns, so nothing is cut to `revenue…`. Numbers
+are rounded for people (`numbers.human`); whole numbers print without a decimal point.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rich import box
+from rich.console import Console
+from rich.measure import Measurement
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from salessim.numbers import human, metric_kind
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from salessim.experiment import RunResult
+
+ProgressFn = Callable[[int], None]
+
+
+@dataclass
+class Column:
+    """A column of text cells with its header (which may hold line breaks)."""
+
+    header: str
+    cells: list[str]
+    right: bool = True
+
+
+HEADLINE = [
+    ("leads_arrived", "Leads arrived", "{:,.0f}"),
+    ("won", "Deals won", "{:,.1f}"),
+    ("lead_to_won", "Lead-to-won conversion", "{:.1%}"),
+    ("revenue", "Revenue", "money"),
+    ("revenue_repeat", "  of which repeat", "money"),
+    ("profit", "Profit", "money"),
+    ("lost_cold", "Leads gone cold", "{:,.1f}"),
+    ("lost_no_show", "No-shows", "{:,.1f}"),
+    ("open_at_end", "Open at horizon", "{:,.1f}"),
+    ("wait_first_contact_hours_mean", "First-contact wait (h)", "{:,.1f}"),
+    ("cycle_hours_mean", "Sales cycle, mean (h)", "{:,.0f}"),
+    ("cycle_hours_p90", "Sales cycle, p90 (h)", "{:,.0f}"),
+    ("customers_lost_with_owner", "Customers lost w/ owner", "{:,.1f}"),
+    ("staff.resignations", "People who left", "{:,.1f}"),
+    ("leads_weekly_cv", "Weekly lead variation", "{:.2f}"),
+]
+
+
+def print_fitted(console: Console, keys: list[Column], values: list[Column], title: str = "",
+                 legend: str = "") -> None:  # fmt: skip
+    """Print `keys` + `values` as one table, or as several (each with `keys`) if too wide."""
+    chunk: list[Column] = []
+    for col in values:
+        if chunk and _width(console, _table(keys + chunk + [col], title)) > console.width:
+            console.print(_table(keys + chunk, title))
+            chunk, title = [], ""
+        chunk.append(col)
+    if chunk or not values:
+        console.print(_table(keys + chunk, title))
+    if legend:
+        console.print(legend, highlight=False, markup=False)
+
+
+def _table(columns: list[Column], title: str) -> Table:
+    table = Table(title=title or None, box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in columns:
+        table.add_column(col.header, justify="right" if col.right else "left", overflow="fold")
+    for row in zip(*(c.cells for c in columns), strict=True):
+        table.add_row(*row)
+    return table
+
+
+def _width(console: Console, table: Table) -> int:
+    return Measurement.get(console, console.options.update_width(10_000), table).maximum
+
+
+def _money(value: float) -> str:
+    if abs(value) >= 1e6:
+        return f"{value / 1e6:,.2f} M"
+    return f"{value:,.0f}"
+
+
+def cell(summary: pd.DataFrame, metric: str, fmt: str) -> str:
+    """`mean ±half-width` of a summary metric, '-' if the run has no such metric."""
+    row = summary[summary["metric"] == metric]
+    if row.empty or math.isnan(float(row["mean"].iloc[0])):
+        return "-"
+    mean, lo, hi = (float(row[c].iloc[0]) for c in ("mean", "ci_low", "ci_high"))
+    show = _money if fmt == "money" else fmt.format
+    if math.isnan(lo):
+        return show(mean)
+    return f"{show(mean)} ±{show((hi - lo) / 2)}"
+
+
+def headline_rows(runs: Sequence[RunResult]) -> list[tuple[str, str, str]]:
+    """(metric, label, format) of the run table: the headline, then utilisation per role."""
+    rows: list[tuple[str, str, str]] = []
+    for res in runs:
+        extra = [
+            (f"role.{r}.utilisation", f"Utilisation {r}", "{:.0%}") for r in res.scenario.roles
+        ]
+        rows += [row for row in HEADLINE + extra if row not in rows]
+    currency = runs[0].scenario.currency
+    return [(m, f"{label} ({currency})" if fmt == "money" else label, fmt)
+            for m, label, fmt in rows]  # fmt: skip
+
+
+def print_runs(console: Console, runs: Sequence[RunResult]) -> None:
+    """The headline metrics of each run side by side (mean ± half-width of the 95% CI)."""
+    rows = headline_rows(runs)
+    keys = [Column("Metric", [label for _, label, _ in rows], right=False)]
+    values = [Column(res.scenario.name, [cell(res.summary, m, f) for m, _, f in rows])
+              for res in runs]  # fmt: skip
+    n = len(runs[0].replications)
+    print_fitted(console, keys, values, f"Mean ± half-width of the 95% CI, {n} replications")
+
+
+def plain(value: Any) -> str:
+    """A value as a person wrote it: 3 rather than 3.0, '-' for a missing number."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "-"
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+    return str(value)
+
+
+def _key_header(key: str) -> str:
+    """A dotted key path broken after its dots, so a long setting wraps instead of being cut."""
+    return ".\n".join(key.split(".")) if len(key) > 12 else key
+
+
+SWEEP_SHOWN = (("revenue", "Revenue"), ("profit", "Profit"), ("won", "Deals won"),
+               ("lead_to_won", "Lead-to-won"), ("lost_cold", "Leads gone cold"),
+               ("top_person_revenue_share", "Top person's share"))  # fmt: skip
+
+
+def print_sweep(console: Console, table: pd.DataFrame, settings: list[str], currency: str) -> None:
+    """One row per point: its settings, then the mean of each headline metric."""
+    keys = [Column("Point", [plain(v) for v in table["point"]])]
+    keys += [Column(_key_header(k), [plain(v) for v in table[k]]) for k in settings]
+    values = []
+    for metric, label in SWEEP_SHOWN:
+        if f"{metric}.mean" in table:
+            kind = metric_kind(metric)
+            unit = f" ({currency})" if kind == "money" else ""
+            cells = [_money(v) if kind == "money" else human(v, kind)
+                     for v in table[f"{metric}.mean"]]  # fmt: skip
+            values.append(Column(label + unit, cells))
+    print_fitted(console, keys, values, "Mean per point")
+
+
+def print_stress(console: Console, table: pd.DataFrame, currency: str) -> None:
+    """People ranked by the revenue lost when they go, with the 95% interval."""
+    keys = [Column("Person", [str(p) for p in table["person"]], right=False)]
+    values = [
+        Column(f"Revenue lost ({currency})", [_money(v) for v in table["revenue_lost"]]),
+        Column(
+            "95% CI",
+            [
+                f"{_money(lo)} to {_money(hi)}"
+                for lo, hi in zip(
+                    table["revenue_lost_low"], table["revenue_lost_high"], strict=True
+                )
+            ],
+        ),  # fmt: skip
+        Column("Share of revenue", [human(v, "ratio") for v in table["revenue_lost_share"]]),
+        Column("Customers lost", [human(v, "count") for v in table["customers_lost_with_owner"]]),
+        Column("Recovery (days)", [human(v, "count") for v in table["recovery_days"]]),
+    ]
+    print_fitted(console, keys, values)
+
+
+def variant_label(kind: str, k: int, total: int, name: str) -> str:
+    """What the progress bar says of the k-th of `total` runs of a command."""
+    return f"{kind} {k} of {total}: {name}" if total > 1 else name
+
+
+@contextmanager
+def progress(console: Console, quiet: bool, runs: int, replications: int,
+             kind: str = "scenario") -> Iterator[Callable[[str], ProgressFn | None]]:  # fmt: skip
+    """A progress display for a command that makes `runs` runs of `replications` each.
+
+    Yields `start(name)`, to call as each run begins; it returns the function that advances
+    that run's bar (and the overall bar, with its estimate of the time left, when there are
+    several runs), or None when there is nothing to draw (quiet, or not a terminal)."""
+    if quiet or not console.is_terminal:
+        yield lambda name: None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeRemainingColumn())  # fmt: skip
+    with Progress(*columns, console=console, transient=True) as bars:
+        overall = (bars.add_task(f"all {runs} {kind}s", total=runs * replications)
+                   if runs > 1 else None)  # fmt: skip
+        current: list[Any] = []
+        started = 0
+
+        def start(name: str) -> ProgressFn:
+            nonlocal started
+            started += 1
+            for task in current:
+                bars.remove_task(task)
+            current[:] = [bars.add_task(variant_label(kind, started, runs, name),
+                                        total=replications)]  # fmt: skip
+
+            def advance(n: int) -> None:
+                bars.advance(current[0], n)
+                if overall is not None:
+                    bars.advance(overall, n)
+
+            return advance
+
+        yield start

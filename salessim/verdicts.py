@@ -1,0 +1,97 @@
+"""Plain sentences for paired differences, worded as a consultant would say them.
+
+`experiment.paired_differences` computes, per metric, the mean difference between a scenario and
+its baseline with a 95% interval; when the interval excludes zero, `verdict` turns it into one
+sentence: money in the scenario's currency, deals and leads as counts, rates in percentage
+points, each with both means and the interval. Metrics without a phrase here get a generic
+sentence that names the metric.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from salessim.numbers import human, metric_kind
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """How to talk about one metric: `more`/`less` are the verbs for a rise and a fall."""
+
+    noun: str
+    more: str = "more"
+    less: str = "less"
+
+
+PHRASES: dict[str, Phrase] = {
+    "revenue": Phrase("revenue"),
+    "revenue_new": Phrase("revenue from new deals"),
+    "revenue_repeat": Phrase("revenue from repeat purchases"),
+    "profit": Phrase("profit"),
+    "gross_profit": Phrase("gross profit"),
+    "cost_total": Phrase("costs"),
+    "cac": Phrase("cost per customer won (CAC)", "higher", "lower"),
+    "won": Phrase("deals won", less="fewer"),
+    "leads_arrived": Phrase("leads", less="fewer"),
+    "leads_contacted": Phrase("leads contacted", less="fewer"),
+    "lost_cold": Phrase("leads gone cold", less="fewer"),
+    "lead_to_won": Phrase("lead-to-won conversion", "higher", "lower"),
+    "top_person_revenue_share": Phrase("top person's share of revenue", "higher", "lower"),
+}
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A paired difference `scenario - baseline` of one metric with its 95% interval."""
+
+    scenario: str
+    baseline: str
+    metric: str
+    mean: float
+    baseline_mean: float
+    diff: float
+    low: float
+    high: float
+
+
+def is_clear(d: Difference) -> bool:
+    """The 95% interval excludes zero."""
+    return d.low > 0 or d.high < 0
+
+
+def verdict(d: Difference, currency: str = "") -> str:
+    """One sentence for a clear difference, else ''."""
+    if not is_clear(d) or math.isnan(d.diff):
+        return ""
+    phrase = PHRASES.get(d.metric)
+    kind = metric_kind(d.metric)
+    lo, hi = sorted((abs(d.low), abs(d.high)))
+    if phrase is None:
+        return _generic(d, kind, currency, lo, hi)
+    word = phrase.more if d.diff > 0 else phrase.less
+    if kind == "ratio":
+        size = f"{abs(d.diff) * 100:.1f} points"
+        interval = f"{lo * 100:.1f} to {hi * 100:.1f} points"
+    else:
+        size = human(abs(d.diff), kind, currency)
+        interval = f"{human(lo, kind, currency)} to {human(hi, kind, currency)}"
+    means = f"{human(d.mean, kind, currency)} against {human(d.baseline_mean, kind, currency)}"
+    if kind != "ratio" and d.baseline_mean > 0:
+        means += f", {d.diff / d.baseline_mean:+.0%}"
+    if kind == "ratio" or phrase.more != "more":
+        head = f"{d.scenario}: {phrase.noun} {size} {word}"
+    else:
+        head = f"{d.scenario} has {size} {word} {phrase.noun}"
+    return f"{head} than {d.baseline} ({means}; 95% CI {interval})"
+
+
+def _generic(d: Difference, kind: str, currency: str, lo: float, hi: float) -> str:
+    word = "more" if d.diff > 0 else "less"
+    if d.baseline_mean > 0:
+        size = f"{abs(d.diff) / d.baseline_mean:.0%}"
+        interval = f"{lo / d.baseline_mean:.0%} to {hi / d.baseline_mean:.0%}"
+    else:
+        size = human(abs(d.diff), kind, currency)
+        interval = f"{human(lo, kind, currency)} to {human(hi, kind, currency)}"
+    return f"{d.scenario} has {size} {word} {d.metric} than {d.baseline} (95% CI {interval})"
