@@ -297,7 +297,7 @@ def stress_bars(table: pd.DataFrame, currency: str, colours: dict[str, str]) -> 
         height=max(300, 60 + 40 * len(ranked)),
         showlegend=False,
     )
-    people = [str(p) for p in ranked["person"]]
+    people = [str(p) for p in ranked["name" if "name" in ranked else "person"]]
     fig.add_trace(
         go.Bar(
             y=list(range(len(people))),

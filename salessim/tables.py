@@ -164,7 +164,10 @@ def print_sweep(console: Console, table: pd.DataFrame, settings: list[str], curr
 
 def print_stress(console: Console, table: pd.DataFrame, currency: str) -> None:
     """People ranked by the revenue lost when they go, with the 95% interval."""
-    keys = [Column("Person", [str(p) for p in table["person"]], right=False)]
+    names = table["name"] if "name" in table else table["person"]
+    shown = [seat if name == seat else f"{name} ({seat})"
+             for seat, name in zip(table["person"], names, strict=True)]  # fmt: skip
+    keys = [Column("Person", shown, right=False)]
     values = [
         Column(f"Revenue lost ({currency})", [_money(v) for v in table["revenue_lost"]]),
         Column(

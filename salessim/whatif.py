@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,10 +62,15 @@ def split_values(text: str) -> tuple[str, list[Any]]:
 
 def grid(sets: Sequence[str]) -> list[dict[str, Any]]:
     """All combinations of the `--set key=v1,v2` options."""
-    axes = [split_values(text) for text in sets]
-    keys = [k for k, _ in axes]
+    return combinations(dict(split_values(text) for text in sets))
+
+
+def combinations(settings: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
+    """Every point of the grid: one value of each key path, in every combination."""
+    keys = list(settings)
     return [
-        dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(v for _, v in axes))
+        dict(zip(keys, combo, strict=True))
+        for combo in itertools.product(*(settings[k] for k in keys))
     ]
 
 
@@ -122,6 +127,15 @@ def people_at_start(scenario: Scenario) -> list[str]:
     return [f"{role}[{i}]" for role, spec in scenario.roles.items() for i in range(spec.headcount)]
 
 
+def person_name(scenario: Scenario, seat: str) -> str:
+    """How a person at the start is shown: their `name:` if they have one, else `role[i]`."""
+    role, _, rest = seat.partition("[")
+    index = int(rest.rstrip("]"))
+    people = scenario.roles[role].people
+    name = people[index].name if index < len(people) else None
+    return name or seat
+
+
 def without(scenario: Scenario, person: str, day: float, absent_days: float | None) -> Scenario:
     """The scenario with `person` leaving (or absent for `absent_days`) on `day`."""
     action = "absent" if absent_days else "leave"
@@ -133,7 +147,7 @@ def _cell(frame: pd.DataFrame, metric: str, col: str) -> float:
     return float(frame.at[metric, col])  # type: ignore[arg-type]
 
 
-STRESS_COLUMNS = ["person", "role", "revenue_lost", "revenue_lost_low", "revenue_lost_high",
+STRESS_COLUMNS = ["person", "name", "role", "revenue_lost", "revenue_lost_low", "revenue_lost_high",
                   "revenue_lost_share", "deals_lost", "customers_lost_with_owner",
                   "recovery_days"]  # fmt: skip
 
@@ -152,6 +166,7 @@ def stress(
         rows.append(
             {
                 "person": person,
+                "name": person_name(scenario, person),
                 "role": person.split("[")[0],
                 "revenue_lost": -_cell(diff, "revenue", "diff"),
                 "revenue_lost_low": -_cell(diff, "revenue", "diff_high"),

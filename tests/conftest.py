@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import copy
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +94,31 @@ def tiny_file(tmp_path: Path) -> Path:
 @pytest.fixture
 def tiny() -> Scenario:
     return make_scenario()
+
+
+HANG_SECONDS = 300.0
+"""A guard against a real hang, never a speed test: speed is measured in bench/."""
+
+
+class Hang(Exception):
+    """A block took longer than its hang guard."""
+
+
+@contextmanager
+def hang_guard(seconds: float = HANG_SECONDS) -> Iterator[None]:
+    """Fail if the block takes longer than `seconds` (minutes: only a real hang trips it), even
+    if the code under test swallows the interruption (the alarm is remembered)."""
+    fired: list[bool] = []
+
+    def on_alarm(signum: int, frame: Any) -> None:
+        fired.append(True)
+        raise Hang(f"still running after {seconds} s: a hang")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert not fired, f"still running after {seconds} s: a hang"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pickle
 import re
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from salessim.loader import apply_overrides, format_error, load, load_data, pars
 
 from .conftest import BROKEN_YAML as BROKEN
 from .conftest import MINIMAL_YAML as MINIMAL
+from .conftest import hang_guard
 
 
 def write(tmp_path: Path, name: str, text: str | bytes) -> Path:
@@ -148,10 +148,8 @@ def test_bad_files_become_scenario_errors(
     tmp_path: Path, content: str | bytes, message: str
 ) -> None:
     path = write(tmp_path, "bad.yaml", content)
-    started = time.perf_counter()
-    with pytest.raises(ScenarioError, match=re.escape(str(path))) as info:
+    with hang_guard(), pytest.raises(ScenarioError, match=re.escape(str(path))) as info:
         load(path)
-    assert time.perf_counter() - started < 2
     assert message in str(info.value)
 
 
@@ -225,10 +223,8 @@ def test_billion_laughs_fails_fast(tmp_path: Path) -> None:
     for i in range(1, 10):
         lines.append(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]")
     path = write(tmp_path, "lol.yaml", "\n".join(lines) + "\n")
-    started = time.perf_counter()
-    with pytest.raises(ScenarioError, match="billion laughs"):
+    with hang_guard(), pytest.raises(ScenarioError, match="billion laughs"):
         load(path)
-    assert time.perf_counter() - started < 2
 
 
 def test_deep_block_nesting_is_refused(tmp_path: Path) -> None:

@@ -212,3 +212,80 @@ def test_the_browser_check_catches_a_broken_page(compared: Path, tmp_path: Path)
     parsed, log = _render(broken, tmp_path / "profile")
     assert not all(parsed.drawn.values())
     assert parsed.body.get("data-errors") != "0"
+
+
+# -- names that are properties of every JavaScript object ----------------------------------------
+
+JS_NAMES = ("constructor", "__proto__", "toString", "hasOwnProperty")
+SOURCES = "".join(f"  - {{source: {n}, per_day: 4}}\n" for n in JS_NAMES)
+PROTO_YAML = f"""\
+name: proto_names
+horizon_days: 40
+leads:
+{SOURCES}stages:
+  constructor: {{by: __proto__, work_hours: 0.2, success: 0.7, next: toString}}
+  toString: {{by: constructor, work_hours: 0.4, success: 0.6, next: hasOwnProperty}}
+  hasOwnProperty: {{by: toString, work_hours: 0.3, success: 0.8, next: __proto__}}
+  __proto__: {{by: hasOwnProperty, work_hours: 0.3, success: 0.9, next: won}}
+roles:
+  constructor: {{headcount: 1, people: [{{name: toString}}]}}
+  __proto__: {{headcount: 1, people: [{{name: constructor}}]}}
+  toString: {{headcount: 1, people: [{{name: __proto__}}]}}
+  hasOwnProperty: {{headcount: 1, people: [{{name: hasOwnProperty}}]}}
+"""
+
+
+class _ChartText(HTMLParser):
+    """The text of every <text> element inside each plotly chart, by chart id."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: dict[str, list[str]] = {}
+        self.tables = ""
+        self._open: list[str | None] = []
+        self._in_text = False
+        self._in_table = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "div":
+            chart = "plotly-graph-div" in (a.get("class") or "")
+            self._open.append(a.get("id") if chart else None)
+        self._in_text = self._in_text or tag == "text"
+        self._in_table += tag == "table"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "div" and self._open:
+            self._open.pop()
+        if tag == "text":
+            self._in_text = False
+        self._in_table -= tag == "table"
+
+    def handle_data(self, data: str) -> None:
+        if self._in_text:
+            for chart in filter(None, self._open):
+                self.texts.setdefault(chart, []).append(data.strip())
+        if self._in_table:
+            self.tables += data + " "
+
+
+def test_names_that_are_javascript_object_properties_draw(tmp_path: Path) -> None:
+    """A role, stage, source or person called `constructor`, `__proto__`, `toString` or
+    `hasOwnProperty` appears in every chart it belongs to (plotly.js keeps categories as object
+    keys, where such names used to vanish)."""
+    (tmp_path / "proto.yaml").write_text(PROTO_YAML)
+    out = tmp_path / "stress"
+    _invoke("stress", str(tmp_path / "proto.yaml"), "--day", "10", "--out", str(out))
+    done = _browse(out / "report.html", tmp_path / "profile", "--dump-dom")
+    assert done.returncode == 0, done.stderr[-2000:]
+    page = _ChartText()
+    page.feed(done.stdout)
+    for name in JS_NAMES:
+        assert name in page.texts["utilisation"], ("role", name, page.texts["utilisation"])
+        assert name in page.texts["queues"], ("stage", name, page.texts["queues"])
+        assert f"Past {name}" in page.texts["funnel"] or name == "__proto__", ("stage", name)
+        assert name in page.texts["stress"], ("person", name, page.texts["stress"])
+        assert f"source.{name}.leads" in page.tables, ("source", name)
+    drawn = _Charts()
+    drawn.feed(done.stdout)
+    assert all(drawn.drawn.values()) and drawn.body.get("data-errors") == "0", drawn.body
