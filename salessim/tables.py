@@ -87,9 +87,7 @@ def _width(console: Console, table: Table) -> int:
 
 
 def _money(value: float) -> str:
-    if abs(value) >= 1e6:
-        return f"{value / 1e6:,.2f} M"
-    return f"{value:,.0f}"
+    return "-" if math.isnan(value) else f"{value:,.0f}"
 
 
 def cell(summary: pd.DataFrame, metric: str, fmt: str) -> str:
@@ -142,9 +140,9 @@ def _key_header(key: str) -> str:
     return ".\n".join(key.split(".")) if len(key) > 12 else key
 
 
-SWEEP_SHOWN = (("revenue", "Revenue"), ("profit", "Profit"), ("won", "Deals won"),
-               ("lead_to_won", "Lead-to-won"), ("lost_cold", "Leads gone cold"),
-               ("top_person_revenue_share", "Top person's share"))  # fmt: skip
+SWEEP_SHOWN = (("revenue", "Revenue"), ("profit", "Profit"), ("won", "Deals\nwon"),
+               ("lead_to_won", "Lead-to-\nwon"), ("lost_cold", "Leads\ngone cold"),
+               ("top_person_revenue_share", "Top person's\nshare"))  # fmt: skip
 
 
 def print_sweep(console: Console, table: pd.DataFrame, settings: list[str], currency: str) -> None:
@@ -155,7 +153,7 @@ def print_sweep(console: Console, table: pd.DataFrame, settings: list[str], curr
     for metric, label in SWEEP_SHOWN:
         if f"{metric}.mean" in table:
             kind = metric_kind(metric)
-            unit = f" ({currency})" if kind == "money" else ""
+            unit = f"\n({currency})" if kind == "money" else ""
             cells = [_money(v) if kind == "money" else human(v, kind)
                      for v in table[f"{metric}.mean"]]  # fmt: skip
             values.append(Column(label + unit, cells))
@@ -169,7 +167,7 @@ def print_stress(console: Console, table: pd.DataFrame, currency: str) -> None:
              for seat, name in zip(table["person"], names, strict=True)]  # fmt: skip
     keys = [Column("Person", shown, right=False)]
     values = [
-        Column(f"Revenue lost ({currency})", [_money(v) for v in table["revenue_lost"]]),
+        Column(f"Revenue lost\n({currency})", [_money(v) for v in table["revenue_lost"]]),
         Column(
             "95% CI",
             [
@@ -179,9 +177,9 @@ def print_stress(console: Console, table: pd.DataFrame, currency: str) -> None:
                 )
             ],
         ),  # fmt: skip
-        Column("Share of revenue", [human(v, "ratio") for v in table["revenue_lost_share"]]),
-        Column("Customers lost", [human(v, "count") for v in table["customers_lost_with_owner"]]),
-        Column("Recovery (days)", [human(v, "count") for v in table["recovery_days"]]),
+        Column("Share of\nrevenue", [human(v, "ratio") for v in table["revenue_lost_share"]]),
+        Column("Customers\nlost", [human(v, "count") for v in table["customers_lost_with_owner"]]),
+        Column("Recovery\n(days)", [human(v, "count") for v in table["recovery_days"]]),
     ]
     print_fitted(console, keys, values)
 

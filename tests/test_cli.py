@@ -158,3 +158,85 @@ def test_one_and_two_workers_write_identical_files(tiny_file: Path, tmp_path: Pa
         assert runner.invoke(app, args).exit_code == 0
     for name in ("replications.parquet", "people.parquet", "timeseries.parquet", "summary.csv"):
         assert (tmp_path / "1" / name).read_bytes() == (tmp_path / "2" / name).read_bytes()
+
+
+# -- unusual arguments: a result or one paragraph with exit 2, never a half-made folder ----------
+
+UNUSUAL = {
+    "compare one file": ["compare", "{tiny}"],
+    "compare the same file twice": ["compare", "{tiny}", "{tiny}"],
+    "compare zero replications": ["compare", "{tiny}", "{other}", "-n", "0"],
+    "run zero replications": ["run", "{tiny}", "-n", "0"],
+    "sweep with no values": ["sweep", "{tiny}", "--set", "roles.designer.headcount="],
+    "sweep with no settings": ["sweep", "{tiny}"],
+    "sweep from an empty csv": ["sweep", "{tiny}", "--from-csv", "{empty}"],
+    "stress zero replications": ["stress", "{tiny}", "-n", "0"],
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNUSUAL))
+def test_unusual_arguments_give_one_paragraph_and_leave_no_folder(
+    case: str, tiny_file: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "other.yaml"
+    other.write_text(MINIMAL_YAML.replace("name: tiny", "name: other"))
+    empty = tmp_path / "empty.csv"
+    empty.write_text("roles.designer.headcount\n")
+    files = {"tiny": tiny_file, "other": other, "empty": empty}
+    out = tmp_path / "out"
+    args = [a.format(**files) for a in UNUSUAL[case]] + ["--out", str(out), "-w", "1", "-q"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, (case, result.output)
+    message = result.stderr.strip()
+    assert message and "Traceback" not in message and "\n\n" not in message, message
+    assert not out.exists(), f"{case} left {sorted(out.rglob('*'))}"
+    # nothing blocks the next command in the same folder
+    again = runner.invoke(app, ["run", str(tiny_file), "-n", "2", "--out", str(out), "-q"])
+    assert again.exit_code == 0, again.output
+
+
+def test_compare_one_file_says_to_use_run(tiny_file: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["compare", str(tiny_file), "--out", str(tmp_path / "c")])
+    assert result.exit_code == 2 and f"salessim run {tiny_file}" in result.stderr
+
+
+def test_a_failure_after_the_folder_was_made_removes_it(
+    tiny_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from salessim import experiment
+    from salessim.errors import SalessimError
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise SalessimError("the cluster went away")
+
+    monkeypatch.setattr(experiment, "run", broken)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(tiny_file), "-n", "2", "--out", str(out), "-q"])
+    assert result.exit_code == 2 and "the cluster went away" in result.stderr
+    assert not out.exists()
+
+
+def test_version() -> None:
+    import salessim
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.strip() == f"salessim {salessim.__version__}"
+
+
+def test_a_normal_run_prints_no_warning(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    files = [str(ROOT / "scenarios" / f"{n}.yaml") for n in ("super_seller", "three_step")]
+    done = subprocess.run(
+        [sys.executable, "-W", "default", "-m", "salessim", "compare", *files, "-n", "6",
+         "--seed", "1", "--out", str(tmp_path / "c"), "-w", "2"],
+        capture_output=True, text=True, timeout=600, check=False, env={"COLUMNS": "80",
+        "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Warning" not in done.stderr and "warn" not in done.stdout.lower(), done.stderr
+    widths = [len(line) for line in done.stdout.splitlines()]
+    assert max(widths) <= 80 and "…" not in done.stdout
+    assert "Profit (EUR)" in done.stdout
+    assert "EUR more revenue than super_seller" in done.stdout  # a verdict in money

@@ -7,6 +7,7 @@ import re
 import tempfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -324,3 +325,41 @@ def test_any_override_values_give_scenario_error_or_scenario(overrides: dict[str
         except ScenarioError as err:
             assert err.problems
             assert all(p.message for p in err.problems)
+
+
+# -- dates wherever a day number is asked for ----------------------------------------------------
+
+
+def test_an_event_on_a_date_is_the_same_as_its_day_number(tmp_path: Path) -> None:
+    from salessim import experiment
+
+    start = "calendar: {start: 2026-01-05}\n"
+    by_day = write(tmp_path, "a.yaml", MINIMAL + start + "events:\n"
+                   "  - {day: 10, action: resign, person: 'designer[0]'}\n"
+                   "  - {day: 3, action: hire, person: designer}\n")  # fmt: skip
+    by_date = write(tmp_path, "b.yaml", MINIMAL + start + "events:\n"
+                    "  - {day: 2026-01-15, action: resign, person: 'designer[0]'}\n"
+                    "  - {day: 2026-01-08, action: hire, person: designer}\n")  # fmt: skip
+    a, b = load(by_day), load(by_date)
+    assert [e.day for e in b.events] == [10.0, 3.0] and a.events == b.events
+    ra, rb = (experiment.run(s, 3, seed=4).replications for s in (a, b))
+    pd.testing.assert_frame_equal(ra, rb)
+
+
+def test_an_event_before_the_start_is_refused_where_it_is(tmp_path: Path) -> None:
+    path = write(tmp_path, "early.yaml", MINIMAL + "calendar: {start: 2026-01-05}\nevents:\n"
+                 "  - {day: 2025-12-24, action: leave, person: 'designer[0]'}\n")  # fmt: skip
+    (err,) = problems_of(path).problems
+    assert (err.path, err.line) == ("events[0].day", 13)
+    assert "2025-12-24 is before calendar.start" in err.message
+
+
+def test_an_open_deal_can_give_its_creation_date(tmp_path: Path) -> None:
+    body = MINIMAL + "calendar: {start: 2026-01-05}\npipeline:\n"
+    ok = load(write(tmp_path, "ok.yaml", body + "  - {stage: meeting, created: 2025-12-06}\n"))
+    assert ok.pipeline[0].age_days == 30.0 and ok.pipeline[0].created is None
+    late = write(tmp_path, "late.yaml", body + "  - {stage: meeting, created: 2026-02-01}\n")
+    assert "must be on or before calendar.start" in str(problems_of(late))
+    both = write(tmp_path, "both.yaml",
+                 body + "  - {stage: meeting, created: 2025-12-06, age_days: 3}\n")  # fmt: skip
+    assert "not both" in str(problems_of(both))
