@@ -481,7 +481,10 @@ def sweep(
 def stress(
     file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     day: Annotated[
-        float | None, typer.Option("--day", help="Day the person goes (default: warm-up + 90).")
+        str | None,
+        typer.Option(
+            "--day", help="Day number or date (2026-05-04) the person goes (default: warm-up + 90)."
+        ),
     ] = None,
     days: Annotated[
         float | None, typer.Option("--days", help="Absent for this many days instead of leaving.")
@@ -504,7 +507,11 @@ def stress(
     from salessim import results, whatif
 
     scenario = load(file)
-    when = day if day is not None else whatif.default_stress_day(scenario)
+    when = (
+        whatif.default_stress_day(scenario)
+        if day is None
+        else guarded(lambda: whatif.day_number(scenario, day))
+    )
     people = whatif.people_at_start(scenario)
     check_size([scenario] * (len(people) + 1), replications, workers, max_hours, no_limit)
     folder = out or Path("results") / f"{scenario.name}_stress"

@@ -9,6 +9,7 @@ compares each variant with the unchanged scenario, paired by replication.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from salessim import experiment, loader
-from salessim.errors import Problem, ScenarioError
+from salessim.errors import Problem, SalessimError, ScenarioError
 from salessim.experiment import RunResult
 from salessim.overrides import OVERRIDE_FILE
 from salessim.scenario import Scenario
@@ -120,6 +121,23 @@ def sweep(
 def default_stress_day(scenario: Scenario) -> float:
     """When a stress test removes each person: 90 days after the warm-up, at most mid-horizon."""
     return min(scenario.warmup_days + 90, scenario.horizon_days / 2)
+
+
+def day_number(scenario: Scenario, text: str) -> float:
+    """A day given as a number or as a date (days from calendar.start), inside the horizon."""
+    try:
+        day = float(text)
+    except ValueError:
+        try:
+            day = float((dt.date.fromisoformat(text) - scenario.calendar.start).days)
+        except ValueError:
+            raise SalessimError(f"--day: '{text}' is neither a day number nor a date like "
+                                f"{scenario.calendar.start.isoformat()}") from None  # fmt: skip
+    if not 0 <= day < scenario.horizon_days:
+        start, horizon = scenario.calendar.start, scenario.horizon_days
+        raise SalessimError(f"--day: {text} is outside the simulated days 0 to {horizon:g} "
+                            f"from {start}")  # fmt: skip
+    return day
 
 
 def people_at_start(scenario: Scenario) -> list[str]:

@@ -65,3 +65,16 @@ def test_stress_finds_the_super_seller_irreplaceable_and_the_team_less_so() -> N
     team = stress_table("three_step")
     assert len(star) == 1 and star[0] > 0.25
     assert len(team) == 3 and max(team) < 0.6 * star[0]
+
+
+def test_stress_day_as_a_date_or_a_number() -> None:
+    from salessim.errors import SalessimError
+
+    from .conftest import make_scenario
+
+    scenario = make_scenario(horizon_days=200, calendar={"start": "2026-01-05"})
+    assert whatif.day_number(scenario, "2026-02-04") == 30.0
+    assert whatif.day_number(scenario, "30") == 30.0
+    for bad in ("2025-12-01", "300", "soon"):
+        with pytest.raises(SalessimError, match="--day"):
+            whatif.day_number(scenario, bad)
