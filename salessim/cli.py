@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import shutil
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -183,13 +184,18 @@ def _run_one(
     on_chunk: Callable[[list[experiment.Replication]], None] | None = None,
 ) -> RunResult:
     from salessim import experiment
+    from salessim.errors import WorkerError
 
     cores = workers or os.cpu_count() or 1
-    return guarded(
-        lambda: experiment.run(
+    try:
+        return experiment.run(
             scenario, n, seed, cores, bar, str(source), leads, scheduler, done, on_chunk
         )
-    )
+    except WorkerError:
+        raise  # the caller says what was kept
+    except SalessimError as exc:
+        fail(f"Error: {exc}")
+        raise AssertionError("unreachable") from exc
 
 
 @app.command("run")
@@ -255,9 +261,41 @@ def _runner(
     return run
 
 
+EXIT_STOPPED = 3
+"""Exit code when a worker or the dask scheduler went away; finished replications are kept."""
+
+
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived (a batch system's time limit, a closed SSH session)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signum).name
+
+
+def _raise_stopped(signum: int, frame: object) -> None:
+    raise Stopped(signum)
+
+
+@contextmanager
+def _stoppable() -> Iterator[None]:
+    """SIGTERM and SIGHUP end the command as Ctrl-C does: workers stopped, results kept."""
+    previous = {sig: signal.signal(sig, _raise_stopped) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 @contextmanager
 def _locked(folder: Path) -> Iterator[None]:
-    """Hold the results folder's lock while a command writes there.
+    """Hold the results folder's lock while a command writes there, and end the command
+    cleanly however it is stopped (Ctrl-C, SIGTERM, SIGHUP, a worker or scheduler lost).
 
     If the command fails in a folder it created and no finished replication is kept there, the
     folder is removed, so a failed first try never blocks the next command."""
@@ -266,16 +304,26 @@ def _locked(folder: Path) -> Iterator[None]:
     existed = folder.exists()
     lock = guarded(lambda: results.FolderLock(folder).__enter__())
     try:
-        yield
+        with _stoppable():
+            yield
+    except Stopped as exc:  # arrived outside a run (while writing files or the report)
+        _say_kept(f"Stopped by {exc.name}", folder, None)
+        raise typer.Exit(128 + exc.signum) from None
     except BaseException as exc:
         interrupted = isinstance(exc, KeyboardInterrupt) or (
-            isinstance(exc, typer.Exit) and exc.exit_code in (0, 130)
+            isinstance(exc, typer.Exit) and exc.exit_code in (0, 130, EXIT_STOPPED, 129, 143)
         )
         if not existed and not interrupted and not any(folder.rglob("part-*.pkl")):
             shutil.rmtree(folder, ignore_errors=True)
         raise
     finally:
         lock.__exit__()
+
+
+def _say_kept(why: str, folder: Path, kept: str | None) -> None:
+    what = f"{kept} are kept" if kept else "the finished replications are kept"
+    err_console.print(f"{why}: {what} in {folder}. Run the same command with --resume to "
+                      "finish.", markup=False, highlight=False, soft_wrap=True)  # fmt: skip
 
 
 def _start_folder(folder: Path, force: bool, resume: bool, seed: int | None, first: str) -> int:
@@ -315,17 +363,20 @@ def _durable_run(
         return guarded(lambda: results.read_run(folder, scenario, str(source)))
     identity = store.identity(scenario, seed, n, leads)
     done = guarded(lambda: store.start(identity, resume and store.started()))
+    from salessim.errors import WorkerError
+
     try:
         result = _run_one(scenario, source, n, seed, workers, bar, leads, scheduler,
                           done=done, on_chunk=store.add)  # fmt: skip
-    except KeyboardInterrupt:
-        kept = len(store.load())
-        err_console.print(
-            f"Interrupted: {kept} of {n} replications of {scenario.name} are kept in {folder}. "
-            "Run the same command with --resume to finish.",
-            markup=False,
-            highlight=False,
-        )
+    except (KeyboardInterrupt, Stopped, WorkerError) as exc:
+        kept = f"{len(store.load())} of {n} replications of {scenario.name}"
+        if isinstance(exc, WorkerError):
+            _say_kept(f"Stopped: {exc}", folder, kept)
+            raise typer.Exit(EXIT_STOPPED) from None
+        if isinstance(exc, Stopped):
+            _say_kept(f"Stopped by {exc.name}", folder, kept)
+            raise typer.Exit(128 + exc.signum) from None
+        _say_kept("Interrupted", folder, kept)
         raise typer.Exit(130) from None
     guarded(lambda: results.write_run(result, folder, force=True))
     store.finish()

@@ -144,19 +144,9 @@ def cross_check(data: Mapping[str, Any]) -> list[tuple[str, str]]:
                     )
                 )
 
-    for name in stage_names:
-        seen = [name]
-        cur = nexts.get(name)
-        while cur is not None and cur in stages and cur not in seen:
-            seen.append(cur)
-            cur = nexts.get(cur)
-        if cur is not None and cur in stages and cur in seen:
-            problems.append(
-                (
-                    f"stages.{name}.next",
-                    "this stage never leads to 'won': the chain loops " + " -> ".join([*seen, cur]),
-                )
-            )
+    for name, chain in _loops(stage_names, nexts).items():
+        problems.append((f"stages.{name}.next",
+                         "this stage never leads to 'won': the chain loops " + chain))  # fmt: skip
 
     problems += _check_people(data, roles, stages)
     warmup, horizon = data.get("warmup_days", 0), data.get("horizon_days")
@@ -169,9 +159,9 @@ def cross_check(data: Mapping[str, Any]) -> list[tuple[str, str]]:
     for i, deal in enumerate(pipeline if isinstance(pipeline, list) else []):
         if not isinstance(deal, Mapping):
             continue
-        if "stage" in deal and str(deal["stage"]) not in stage_names:
-            problems.append((f"pipeline[{i}].stage", f"no stage '{deal['stage']}'; stages are: "
-                             f"{', '.join(stage_names)}"))  # fmt: skip
+        if "stage" in deal and str(deal["stage"]) not in stages:
+            problems.append((f"pipeline[{i}].stage", f"no stage '{deal['stage']}'"
+                             f"{_choices(deal['stage'], stage_names)}"))  # fmt: skip
         if deal.get("source") is not None and str(deal["source"]) not in sources:
             problems.append((f"pipeline[{i}].source", f"no lead source '{deal['source']}'; "
                              f"sources are: {', '.join(sources)}"))  # fmt: skip
@@ -297,9 +287,55 @@ def _check_role_workforce(
     return problems
 
 
+MAX_SUGGESTION_NAMES = 200
+"""Above this many names, no fuzzy "did you mean" (its cost grows with the names) and no list."""
+
+
 def _choices(word: str, options: Any) -> str:
     names = [str(o) for o in options]
+    if len(names) > MAX_SUGGESTION_NAMES:
+        return f"; there are {len(names)} to choose from"
     close = difflib.get_close_matches(str(word), names, n=1)
     if close:
         return f"; did you mean '{close[0]}'?"
     return f"; choose one of: {', '.join(sorted(names))}" if names else ""
+
+
+SHOWN_CHAIN = 8
+"""A loop message shows at most this many stage names (the first and the last ones)."""
+
+
+def _loops(stage_names: list[str], nexts: Mapping[str, str]) -> dict[str, str]:
+    """For each stage whose chain of `next` never ends, the chain as the message shows it
+    (`a -> b -> c -> a`); every stage is walked once, however long the chains."""
+    fate: dict[str, tuple[str, ...] | None] = {}  # None: the chain ends; else its loop
+    for name in stage_names:
+        path: list[str] = []
+        index: dict[str, int] = {}
+        cur = name
+        while cur in nexts and cur not in fate and cur not in index:
+            index[cur] = len(path)
+            path.append(cur)
+            cur = nexts[cur]
+        if cur in index:  # a new loop, entered at `cur`
+            loop = tuple(path[index[cur] :])
+            for i, node in enumerate(loop):
+                fate[node] = loop[i:] + loop[:i]
+            del path[index[cur] :]
+        ending = fate.get(cur)
+        for node in path:
+            fate[node] = ending
+    return {n: _chain_text(n, nexts, cyc) for n in stage_names if (cyc := fate.get(n))}
+
+
+def _chain_text(start: str, nexts: Mapping[str, str], loop: tuple[str, ...]) -> str:
+    """`start -> ... -> entry -> ... -> entry`, shortened in the middle when long."""
+    head: list[str] = []
+    cur = start
+    while cur != loop[0] and len(head) < SHOWN_CHAIN:
+        head.append(cur)
+        cur = nexts[cur]
+    if cur == loop[0] and len(head) + len(loop) <= SHOWN_CHAIN:
+        return " -> ".join([*head, *loop, loop[0]])
+    first = [*head, *loop[:SHOWN_CHAIN]][: SHOWN_CHAIN // 2]
+    return " -> ".join([*first, "...", *loop[-(SHOWN_CHAIN // 2 - 1) :], loop[0]])

@@ -8,13 +8,15 @@ percentiles. Writing files lives in `results`.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import multiprocessing
+import signal
 import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
@@ -170,13 +172,33 @@ def run(
     return result
 
 
+def _worker_signals() -> None:
+    """In a worker: Ctrl-C is the parent's to handle (it stops the workers), and SIGTERM or
+    SIGHUP end the worker at once, as they would any program."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
+
+
 def _pool(workers: int) -> ProcessPoolExecutor:
     """Worker processes: forked where the platform allows it (they start in milliseconds and
     need no `if __name__ == "__main__":` guard in the calling script), else spawned, then
     recycled every 200 batches to bound leaks."""
     if "fork" in multiprocessing.get_all_start_methods() and sys.platform == "linux":
-        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
-    return ProcessPoolExecutor(workers, max_tasks_per_child=200)
+        context = multiprocessing.get_context("fork")
+        return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_signals)
+    return ProcessPoolExecutor(workers, max_tasks_per_child=200, initializer=_worker_signals)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the workers now, not after the batches they are running (minutes of a long batch,
+    hundreds of MB each): a stopped command leaves no process behind."""
+    workers = list(getattr(pool, "_processes", {}).values())  # the executor has no public handle
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
+        process.terminate()
+    for process in workers:
+        process.join(timeout=10)
 
 
 def _run_on_processes(scenario: Scenario, seed: int, reps: list[int], leads: bool, workers: int,
@@ -184,21 +206,26 @@ def _run_on_processes(scenario: Scenario, seed: int, reps: list[int], leads: boo
     """Batches of replications on local worker processes, at most 3 per worker in flight, so
     finished results never pile up."""
     size = max(1, min(25, math.ceil(len(reps) / (workers * 4))))
+    pool = _pool(workers)
     try:
-        with _pool(workers) as pool:
-            pending: deque[Future[list[Replication]]] = deque()
-            for c in _chunks(reps, size):
-                pending.append(pool.submit(_run_chunk, scenario, seed, c, leads))
-                if len(pending) >= 3 * workers:
-                    collect(pending.popleft().result())
-            while pending:
+        pending: deque[Future[list[Replication]]] = deque()
+        for c in _chunks(reps, size):
+            pending.append(pool.submit(_run_chunk, scenario, seed, c, leads))
+            if len(pending) >= 3 * workers:
                 collect(pending.popleft().result())
+        while pending:
+            collect(pending.popleft().result())
     except BrokenProcessPool as exc:
+        _stop_workers(pool)
         raise WorkerError(
             "a worker process died before finishing its replications (killed, out of memory, "
             "or, on a platform that spawns workers, a script without an "
-            '`if __name__ == "__main__":` guard); the batches finished before it are kept'
+            '`if __name__ == "__main__":` guard)'
         ) from exc
+    except BaseException:
+        _stop_workers(pool)
+        raise
+    pool.shutdown()
 
 
 def crm_dates(leads: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
@@ -235,9 +262,14 @@ def _run_on_dask(
         # pure=False: identical-looking calls must not be merged; the seed is in the arguments
         futures = client.map(_run_chunk, [scenario] * len(chunks), [seed] * len(chunks), chunks,
                              [leads] * len(chunks), pure=False)  # fmt: skip
-        for future in as_completed(futures):
-            collect(future.result())
-            future.release()
+        try:
+            for future in as_completed(futures):
+                collect(future.result())
+                future.release()
+        except (CancelledError, asyncio.CancelledError, OSError, TimeoutError) as exc:
+            raise WorkerError(
+                f"lost the dask scheduler at {scheduler} ({type(exc).__name__}: {exc})"
+            ) from exc
 
 
 def timeseries_bands(frame: pd.DataFrame) -> pd.DataFrame:

@@ -29,6 +29,9 @@ from salessim.overrides import OVERRIDE_FILE, apply_overrides, parse_override, t
 from salessim.scenario import MAX_NAME, Scenario, days_from_dates
 from salessim.yamlfile import Positions, load_data
 
+MAX_SHOWN = 50
+"""A message lists at most this many problems, then how many more there are."""
+
 __all__ = ["apply_overrides", "format_error", "load", "load_data", "parse_override"]
 
 
@@ -98,8 +101,11 @@ def format_error(err: ScenarioError, file: str | Path | None = None) -> str:
     files = [p.file for p in err.problems if p.file and p.file != OVERRIDE_FILE]
     name = file or err.file or (files[0] if files else "<scenario>")
     count = len(err.problems)
-    head = f"Scenario {name} is invalid ({count} problem{'' if count == 1 else 's'}):"
-    return "\n".join([head, *(_one_line(str(p)) for p in err.problems)])
+    head = f"Scenario {name} is invalid ({count:,} problem{'' if count == 1 else 's'}):"
+    lines = [head, *(_one_line(str(p)) for p in err.problems[:MAX_SHOWN])]
+    if count > MAX_SHOWN:
+        lines.append(f"... and {count - MAX_SHOWN:,} more problems; fix these first")
+    return "\n".join(lines)
 
 
 def _one_line(text: str) -> str:

@@ -33,6 +33,7 @@ from typer.testing import CliRunner
 
 from salessim.cli import app
 from salessim.distributions import DIST_FAMILIES
+from salessim.loader import MAX_SHOWN
 
 from .conftest import Hang, hang_guard
 
@@ -56,7 +57,8 @@ DATA = {name: YAML(typ="safe", pure=True).load(text) for name, text in TEXTS.ite
 
 
 # ------------------------------------------------------------------------------- the checks
-PROBLEM_COUNT = re.compile(r"^Scenario (.+) is invalid \((\d+) problems?\):$")
+PROBLEM_COUNT = re.compile(r"^Scenario (.+) is invalid \(([\d,]+) problems?\):$")
+MORE = re.compile(r"^\.\.\. and ([\d,]+) more problems; fix these first$")
 LEAKS = ("Traceback", "<class ", " object at 0x", "datetime.", "cannot validate:",
          "cannot cross-check:")  # fmt: skip
 EXCEPTION_REPR = re.compile(r"\b[A-Z]\w*(Error|Exception)\(")
@@ -96,7 +98,12 @@ def check_message(stderr: str, command: str, shown: str) -> None:
             assert lines[0].startswith("Error: This batch is too big to start"), shown
         return
     assert command == "validate", shown  # run only sees files that validated
-    assert len(lines) == 1 + int(header.group(2)) and int(header.group(2)) >= 1, shown
+    count = int(header.group(2).replace(",", ""))
+    more = MORE.match(lines[-1])
+    if more:  # capped: the first MAX_SHOWN problems, then how many more
+        assert int(more.group(1).replace(",", "")) == count - MAX_SHOWN, shown
+        lines = lines[:-1]
+    assert len(lines) == 1 + min(count, MAX_SHOWN) and count >= 1, shown
     folder = str(Path(header.group(1)).parent)
     for line in lines[1:]:
         assert line.startswith((folder + os.sep, "<scenario>")), shown

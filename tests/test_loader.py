@@ -363,3 +363,35 @@ def test_an_open_deal_can_give_its_creation_date(tmp_path: Path) -> None:
     both = write(tmp_path, "both.yaml",
                  body + "  - {stage: meeting, created: 2025-12-06, age_days: 3}\n")  # fmt: skip
     assert "not both" in str(problems_of(both))
+
+
+def test_a_file_with_thousands_of_problems_shows_the_first_fifty(tmp_path: Path) -> None:
+    stages = "".join(f"  s{i}: {{by: nobody, work_hours: 0.1, success: 0.5}}\n" for i in range(300))
+    text = MINIMAL.replace("stages:\n", "stages:\n" + stages)
+    with pytest.raises(ScenarioError) as info:
+        load(write(tmp_path, "many.yaml", text))
+    shown = format_error(info.value).splitlines()
+    assert len(info.value.problems) >= 300
+    assert len(shown) == 1 + 50 + 1
+    assert shown[-1] == f"... and {len(info.value.problems) - 50:,} more problems; fix these first"
+
+
+def test_a_long_chain_of_stages_is_checked_in_one_pass() -> None:
+    """4,000 stages chained by `next` (and one loop): the loop check walks each stage once, so
+    it is linear; before, it walked every chain from every stage (cubic: minutes of CPU)."""
+    from salessim import crosscheck
+
+    n = 4000
+    nexts = {f"s{i}": f"s{i + 1}" for i in range(n)} | {f"s{n}": "s0", "x": "won"}
+    walked = []
+    original = dict.__getitem__
+
+    class Counting(dict[str, str]):
+        def __getitem__(self, key: str) -> str:
+            walked.append(key)
+            return original(self, key)
+
+    loops = crosscheck._loops([*nexts], Counting(nexts))
+    assert set(loops) == set(nexts) - {"x"}
+    assert loops["s3"].startswith("s3 -> s4 -> s5 -> s6 -> ...") and loops["s3"].endswith("s3")
+    assert len(walked) <= 3 * len(nexts) + 8 * len(loops)  # each stage walked once

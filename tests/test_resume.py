@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -124,3 +125,70 @@ def test_resumed_sweep_and_stress_do_not_run_finished_points_again(tmp_path: Pat
         again = CliRunner().invoke(app, [*args, "--resume"])
         assert again.exit_code == 0, again.output
         assert (out / probe / "replications.parquet").stat().st_mtime_ns == stamp
+
+
+# -- every ending is clean: SIGTERM, SIGHUP, a killed worker --------------------------------------
+
+
+def children(pid: int) -> list[int]:
+    """Processes whose parent is `pid` (from /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.fixture(scope="module")
+def long_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str], bytes]:
+    """A scenario, the arguments of a run long enough to stop midway, and the uninterrupted
+    result's replications.parquet."""
+    root = tmp_path_factory.mktemp("endings")
+    scenario = root / "tiny.yaml"
+    scenario.write_text(MINIMAL_YAML.replace("horizon_days: 30", "horizon_days: 200"))
+    common = [str(scenario), "-n", "600", "--seed", "9", "-q"]
+    whole = root / "whole"
+    assert salessim("run", *common, "-w", "2", "--out", str(whole)).wait(timeout=600) == 0
+    return root, common, (whole / "replications.parquet").read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("how", "code"),
+    [("SIGTERM", 128 + signal.SIGTERM), ("SIGHUP", 128 + signal.SIGHUP), ("worker", 3)],
+)
+def test_a_stopped_run_says_what_is_kept_leaves_no_process_and_resumes_identically(
+    how: str, code: int, long_run: tuple[Path, list[str], bytes]
+) -> None:
+    root, common, whole = long_run
+    out = root / how
+    proc = salessim("run", *common, "-w", "2", "--out", str(out))
+    deadline = time.time() + 120
+    while len(list((out / "parts").glob("part-*.pkl"))) < 2 and time.time() < deadline:
+        time.sleep(0.05)
+    workers = children(proc.pid)
+    assert len(workers) == 2, workers
+    if how == "worker":
+        os.kill(workers[0], signal.SIGKILL)  # as the out-of-memory killer would
+    else:
+        proc.send_signal(getattr(signal, how))
+    assert proc.wait(timeout=60) == code
+    stderr = proc.communicate()[1].decode()
+    assert "Traceback" not in stderr and "--resume" in stderr, stderr
+    assert len(stderr.strip().splitlines()) == 1, stderr  # one paragraph
+    assert "replications of tiny are kept in" in stderr
+    time.sleep(0.5)
+    assert not [w for w in workers if alive(w)], "worker processes left running"
+    assert salessim("run", *common, "-w", "2", "--out", str(out), "--resume").wait(600) == 0
+    assert (out / "replications.parquet").read_bytes() == whole
