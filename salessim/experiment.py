@@ -9,6 +9,7 @@ percentiles. Writing files lives in `results`.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import multiprocessing
 import signal
@@ -254,6 +255,9 @@ def _run_on_dask(
         raise SalessimError(
             "the dask backend needs dask.distributed: pip install 'salessim[dask]'"
         ) from exc
+    # the client logs its reconnection attempts as tracebacks; the error raised says it all
+    for name in [n for n in logging.root.manager.loggerDict if n.startswith("distributed")]:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
     try:
         client = Client(scheduler, timeout="10s")
     except OSError as exc:
@@ -267,9 +271,8 @@ def _run_on_dask(
                 collect(future.result())
                 future.release()
         except (CancelledError, asyncio.CancelledError, OSError, TimeoutError) as exc:
-            raise WorkerError(
-                f"lost the dask scheduler at {scheduler} ({type(exc).__name__}: {exc})"
-            ) from exc
+            why = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+            raise WorkerError(f"lost the dask scheduler at {scheduler} ({why})") from exc
 
 
 def timeseries_bands(frame: pd.DataFrame) -> pd.DataFrame:
