@@ -46,50 +46,98 @@ LOCK_NAME = ".salessim.lock"
 
 
 class FolderLock:
-    """An exclusive lock on a results folder for the whole of one command, so two salessim
-    processes never interleave their files there.
+    """An exclusive lock on a results folder and everything under it for the whole of one
+    command, so two salessim processes never interleave their files there.
 
-    It is an `flock` on `.salessim.lock` inside the folder: the system releases it when the
-    process ends, however it ends, so a crashed run never leaves a stale lock behind.
+    The locks are `flock`s on the folders themselves: exclusive on the results folder, shared
+    on each folder above it. A command writing in `R` and one writing in `R/two_level` (or the
+    other way round) therefore exclude each other, while `R/a` and `R/b` can be written at
+    once. The system releases the locks when the process ends, however it ends, so a crashed
+    run never leaves a stale lock; `.salessim.lock` only tells who holds it.
     """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.fd: int | None = None
+        self.fds: list[int] = []
+        self.holding = False
 
     def __enter__(self) -> FolderLock:
-        path = self.folder / LOCK_NAME
         if self.folder.exists() and not self.folder.is_dir():
             raise ResultsError(f"{self.folder} exists and is not a folder; choose another --out")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
+            here = self.folder.resolve()
         except OSError as exc:
             raise ResultsError(
                 f"cannot write to results folder {self.folder}: {exc.strerror or exc}; "
                 "choose another --out"
             ) from exc
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "another process"
-            os.close(fd)
-            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise ResultsError(f"cannot lock results folder {self.folder}: {exc}") from exc
-            raise ResultsError(
-                f"results folder {self.folder} is in use by another salessim command "
-                f"({holder}); wait for it to finish or choose another --out"
-            ) from exc
-        os.ftruncate(fd, 0)
-        started = dt.datetime.now().isoformat(timespec="seconds")
-        os.pwrite(fd, f"pid {os.getpid()}, started {started}".encode(), 0)
-        self.fd = fd
+            for above in reversed(here.parents):
+                self._lock(above, fcntl.LOCK_SH, required=False)
+            self._lock(here, fcntl.LOCK_EX, required=True)
+            self._write_holder()
+            self.holding = True
+        except BaseException:
+            self.__exit__()
+            raise
         return self
 
+    def _lock(self, folder: Path, kind: int, required: bool) -> None:
+        try:
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError as exc:
+            if required:
+                raise ResultsError(f"cannot lock results folder {folder}: {exc}") from exc
+            return  # a folder above we may not read cannot be a results folder of ours
+        try:
+            fcntl.flock(fd, kind | fcntl.LOCK_NB)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise ResultsError(f"cannot lock results folder {folder}: {exc}") from exc
+            raise ResultsError(self._busy(folder)) from exc
+        self.fds.append(fd)
+
+    def _busy(self, folder: Path) -> str:
+        holder = _holder(folder)
+        if folder != self.folder.resolve():
+            return (f"results folder {folder} is in use by another salessim command ({holder}), "
+                    f"and {self.folder} is inside it; wait for it to finish or choose another "
+                    "--out")  # fmt: skip
+        inner = sorted(str(p.parent) for p in folder.rglob(LOCK_NAME) if p.parent != folder)
+        inside = f"; it may be writing in {inner[0]}" if inner and holder == UNKNOWN else ""
+        return (f"results folder {self.folder} is in use by another salessim command "
+                f"({holder}{inside}); wait for it to finish or choose another --out")  # fmt: skip
+
+    def _write_holder(self) -> None:
+        started = dt.datetime.now().isoformat(timespec="seconds")
+        note = f"pid {os.getpid()}, started {started}"
+        try:
+            (self.folder / LOCK_NAME).write_text(note, encoding="utf-8")
+        except OSError as exc:
+            raise ResultsError(
+                f"cannot write to results folder {self.folder}: {exc.strerror or exc}; "
+                "choose another --out"
+            ) from exc
+
     def __exit__(self, *exc: object) -> None:
-        if self.fd is not None:
-            os.close(self.fd)  # closing releases the flock
-            self.fd = None
+        if self.holding:
+            (self.folder / LOCK_NAME).unlink(missing_ok=True)
+            self.holding = False
+        for fd in reversed(self.fds):
+            os.close(fd)  # closing releases the flock
+        self.fds = []
+
+
+UNKNOWN = "another process"
+
+
+def _holder(folder: Path) -> str:
+    try:
+        return (folder / LOCK_NAME).read_text(encoding="utf-8").strip() or UNKNOWN
+    except OSError:
+        return UNKNOWN
 
 
 def prepare_folder(path: Path, force: bool) -> Path:

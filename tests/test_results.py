@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from salessim.cli import app
+from salessim.errors import ResultsError
 from salessim.results import LOCK_NAME, FolderLock
 
 runner = CliRunner()
@@ -49,8 +50,9 @@ def test_the_lock_of_a_killed_process_is_released(tiny_file: Path, tmp_path: Pat
     finally:
         holder.kill()
         holder.wait()
-    assert runner.invoke(app, run_args(tiny_file, out)).exit_code == 0
-    assert (out / LOCK_NAME).exists()  # left behind, harmless: the lock is the flock, not the file
+    assert (out / LOCK_NAME).exists()  # a killed holder leaves its note: harmless, the lock is
+    assert runner.invoke(app, run_args(tiny_file, out)).exit_code == 0  # the flock, not the file
+    assert not (out / LOCK_NAME).exists()  # a command that ends removes its note
 
 
 def test_existing_results_are_never_overwritten_without_force(
@@ -96,3 +98,37 @@ def test_an_unwritable_folder_is_a_clear_error(tiny_file: Path, tmp_path: Path, 
     result = runner.invoke(app, run_args(tiny_file, out))
     assert result.exit_code == 2
     assert "cannot write to results folder" in result.stderr and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("held", "wanted"),
+    [("R", "R/two_level"), ("R/two_level", "R"), ("R", "R/a/b"), ("R/a/b", "R"), ("R", "R")],
+)
+def test_a_lock_covers_the_folder_and_everything_under_it(
+    held: str, wanted: str, tiny_file: Path, tmp_path: Path
+) -> None:
+    """`compare --out R` alongside `run --out R/two_level` (either first) is refused."""
+    with FolderLock(tmp_path / held):
+        with pytest.raises(ResultsError, match="in use by another salessim command"):
+            FolderLock(tmp_path / wanted).__enter__()
+        result = runner.invoke(app, run_args(tiny_file, tmp_path / wanted))
+        assert result.exit_code == 2 and "in use by another salessim command" in result.stderr
+    released = runner.invoke(app, [*run_args(tiny_file, tmp_path / wanted), "--force"])
+    assert released.exit_code == 0, released.output
+
+
+def test_sibling_folders_can_be_written_at_once(tmp_path: Path) -> None:
+    with FolderLock(tmp_path / "R" / "a"), FolderLock(tmp_path / "R" / "b"):
+        pass
+    with FolderLock(tmp_path / "R"):  # and both released
+        pass
+
+
+def test_a_default_run_during_a_compare_into_results_is_refused(
+    tiny_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with FolderLock(Path("results")):
+        args = ["run", str(tiny_file), "-n", "2", "-q"]  # default --out: results/tiny
+        result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "results/tiny is inside it" in result.stderr
