@@ -51,14 +51,27 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
+BASE_FOLDERS: list[Path] = []
+"""Folders besides a scenario's own folder tree where its `base:` files may be (--base-dir)."""
+
+
 @app.callback()
 def main_options(
     version: Annotated[
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
+    base_dir: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--base-dir",
+            help="Also allow `base:` files in this folder (repeatable); by default they must be "
+            "in the scenario's own folder or below it.",
+        ),
+    ] = None,
 ) -> None:
     """Simulate sales-team structures and compare them. See docs/cli.md."""
+    BASE_FOLDERS[:] = base_dir or []
 
 
 ReplicationsOpt = Annotated[int, typer.Option("-n", "--replications", min=1, help="Replications.")]
@@ -120,7 +133,7 @@ def guarded(action: Callable[[], T]) -> T:
 def load(path: Path, overrides: dict[str, object] | None = None) -> Scenario:
     from salessim import loader
 
-    return guarded(lambda: loader.load(path, overrides))
+    return guarded(lambda: loader.load(path, overrides, BASE_FOLDERS))
 
 
 VERDICT_METRICS = ("revenue", "profit", "won", "lead_to_won", "top_person_revenue_share")
@@ -152,7 +165,7 @@ def validate(
     problems = []
     for path in files:
         try:
-            scenario = loader.load(path)
+            scenario = loader.load(path, None, BASE_FOLDERS)
             out_console.print(f"{path}: ok ({scenario.name})", markup=False, highlight=False)
         except ScenarioError as exc:
             problems.append(loader.format_error(exc))
@@ -511,7 +524,7 @@ def sweep(
     points = guarded(
         lambda: whatif.points_from_csv(from_csv) if from_csv else whatif.grid(sets or [])
     )
-    scenarios = guarded(lambda: whatif.load_points(file, points))
+    scenarios = guarded(lambda: whatif.load_points(file, points, BASE_FOLDERS))
     check_size(scenarios, replications, workers, max_hours, no_limit)
     folder = out or Path("results") / f"{file.stem}_sweep"
     with _locked(folder), tables.progress(err_console, quiet, len(points), replications,

@@ -15,7 +15,7 @@ ties together the modules that do the work:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +35,15 @@ MAX_SHOWN = 50
 __all__ = ["apply_overrides", "format_error", "load", "load_data", "parse_override"]
 
 
-def load(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Scenario:
-    """Load, merge, override and validate a scenario; raise `ScenarioError` with all problems."""
-    data, positions = load_data(path)
+def load(
+    path: str | Path,
+    overrides: Mapping[str, Any] | None = None,
+    base_folders: Sequence[str | Path] = (),
+) -> Scenario:
+    """Load, merge, override and validate a scenario; raise `ScenarioError` with all problems.
+
+    `base:` files must be in the scenario's folder tree or in one of `base_folders`."""
+    data, positions = load_data(path, base_folders)
     touched: list[KeyPath] = []
     problems: list[Problem] = []
     if overrides:

@@ -300,6 +300,9 @@ class Scenario(Model):
     @model_validator(mode="before")
     @classmethod
     def _days_from_dates(cls, data: Any) -> Any:
+        for path in unwritable_texts(data):
+            raise ValueError(f"{path or 'the scenario'}: text that cannot be written as UTF-8 "
+                             "(a lone surrogate such as \\ud800)")  # fmt: skip
         return days_from_dates(data)
 
     @model_validator(mode="after")
@@ -399,3 +402,27 @@ def _deal_age(deal: Any, start: dt.date) -> Any:
         return deal
     converted = {k: v for k, v in deal.items() if k != "created"}
     return {**converted, "age_days": float((start - created).days)}
+
+
+def unwritable_texts(data: Any) -> list[str]:
+    """Key paths of the texts (values or keys) in raw data that no UTF-8 file can hold: lone
+    surrogates, as `"\\ud800"` in YAML or Python gives."""
+    found: list[str] = []
+    stack: list[tuple[str, Any]] = [("", data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, str) and _has_surrogate(value):
+            found.append(where)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                here = f"{where}.{key}".lstrip(".")
+                if isinstance(key, str) and _has_surrogate(key):
+                    found.append(here)
+                stack.append((here, item))
+        elif isinstance(value, list | tuple):
+            stack += [(f"{where}[{i}]", v) for i, v in enumerate(value)]
+    return sorted(found)
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text)

@@ -87,13 +87,15 @@ def points_from_csv(path: Path) -> list[dict[str, Any]]:
     return [{k: read_value(v, OVERRIDE_FILE) for k, v in row.items()} for row in rows]
 
 
-def load_points(file: Path, points: list[dict[str, Any]]) -> list[Scenario]:
+def load_points(
+    file: Path, points: list[dict[str, Any]], base_folders: Sequence[str | Path] = ()
+) -> list[Scenario]:
     """The scenario at every point; all problems are reported together, before anything runs."""
     scenarios = []
     problems: list[Problem] = []
     for point in points:
         try:
-            scenarios.append(loader.load(file, point))
+            scenarios.append(loader.load(file, point, base_folders))
         except ScenarioError as exc:
             problems += exc.problems
     if problems:

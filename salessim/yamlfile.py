@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -187,7 +188,13 @@ class _Walker:
             return node
         if isinstance(node, ScalarBoolean):
             return bool(node)
-        for plain in (int, float, str):
+        if isinstance(node, str):
+            text = str(node)
+            if not writable(text):
+                self._problem(path, UNWRITABLE)
+                return text.encode("utf-8", "replace").decode("utf-8")
+            return text
+        for plain in (int, float):
             if isinstance(node, plain):
                 return plain(node)
         if isinstance(node, dt.datetime):
@@ -201,6 +208,9 @@ class _Walker:
         return None
 
     def _key(self, key: Any, path: KeyPath, where: Position) -> str:
+        if isinstance(key, str) and not writable(key):
+            self._problem(path, f"a key {UNWRITABLE}", where)
+            return key.encode("utf-8", "replace").decode("utf-8")
         if isinstance(key, str | int | float | bool | dt.date) or key is None:
             return yaml_text(key)
         self._problem(path, "complex (list or mapping) keys are not supported", where)
@@ -219,6 +229,21 @@ class _Walker:
         self.problems.append(Problem(format_path(path), message, self.file, line, col))
 
 
+UNWRITABLE = (
+    "holds a lone surrogate (such as \\ud800), which no UTF-8 file can hold; remove it or "
+    "write the character itself"
+)
+
+
+def writable(text: str) -> bool:
+    """Whether `text` can be written as UTF-8 (no lone surrogates, as `"\\ud800"` gives)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def read_value(text: str, file: str) -> Any:
     """A YAML snippet (such as the value of `--set key=value`) as plain data; raises on problems."""
     node = YAML(typ="rt").load(text.strip()) if len(text) <= MAX_BYTES else None
@@ -235,18 +260,26 @@ def _plain(node: Any, file: str, budget: list[int]) -> tuple[Any, _Walker]:
 
 
 # ------------------------------------------------------------------------------- files and bases
-def load_data(path: str | Path) -> tuple[dict[str, Any], Positions]:
+def load_data(
+    path: str | Path, base_folders: Sequence[str | Path] = ()
+) -> tuple[dict[str, Any], Positions]:
     """Read a scenario file and its `base:` chain into plain data and key positions.
 
     `data` holds only dict/list/str/int/float/bool/None/date, with `base` merged in and removed.
     `positions` maps each key path (`("leads", 0, "per_day")`; `()` is the file itself) to the
     (file, line, column) of that key or list item; inherited keys point into the base file.
     Nothing is validated; every file-level problem raises `ScenarioError`.
+
+    A `base:` file must lie in the folder of `path` (or below it) or in one of `base_folders`,
+    after following symlinks, and be a .yaml file: a scenario cannot make salessim read, and
+    echo in its messages, any other file of the machine.
     """
     shown = str(path)
     try:
         file = Path(path)
-        return _load_tree(file, shown, ((_resolve(file), shown),), [MAX_NODES])
+        top = _resolve(file)
+        roots = (top.parent, *(_resolve(Path(f)) for f in base_folders))
+        return _load_tree(file, shown, ((top, shown),), [MAX_NODES], roots)
     except ScenarioError as exc:
         raise ScenarioError(sorted(exc.problems, key=Problem.sort_key), file=shown) from None
 
@@ -259,14 +292,14 @@ def _resolve(path: Path) -> Path:
 
 
 def _load_tree(
-    path: Path, shown: str, chain: Chain, budget: list[int]
+    path: Path, shown: str, chain: Chain, budget: list[int], roots: tuple[Path, ...]
 ) -> tuple[dict[str, Any], Positions]:
     data, positions = _load_file(path, shown, budget)
     if "base" not in data:
         return data, positions
     value, where = data.pop("base"), positions[("base",)]
-    target, link = _find_base(path, shown, value, where, chain)
-    base, base_positions = _load_tree(target, link[1], (*chain, link), budget)
+    target, link = _find_base(path, shown, value, where, chain, roots)
+    base, base_positions = _load_tree(target, link[1], (*chain, link), budget, roots)
     merged = _deep_merge(base, data)
     return merged, _merge_positions(merged, base_positions, positions)
 
@@ -284,7 +317,7 @@ def _load_file(path: Path, shown: str, budget: list[int]) -> tuple[dict[str, Any
 
 
 def _find_base(
-    path: Path, shown: str, value: Any, where: Position, chain: Chain
+    path: Path, shown: str, value: Any, where: Position, chain: Chain, roots: tuple[Path, ...]
 ) -> tuple[Path, tuple[Path, str]]:
     """The file named by `base: value` in `path`, and its link (resolved, shown) in the chain."""
 
@@ -305,6 +338,12 @@ def _find_base(
         bad(f"base file {show(value)} cannot be read: {getattr(exc, 'strerror', None) or exc}")
     if not exists:
         bad(f"base file '{value}' not found (looked for {target})")
+    if not any(key.is_relative_to(root) for root in roots):
+        bad(f"base file '{value}' is outside the scenario's folder {roots[0]} (symlinks "
+            "followed); keep base files in that folder or below it, or allow another folder "
+            "with --base-dir")  # fmt: skip
+    if key.suffix.lower() not in (".yaml", ".yml"):
+        bad(f"base file '{value}' is not a .yaml file; base must name another scenario file")
     return target, (key, base_shown)
 
 

@@ -395,3 +395,46 @@ def test_a_long_chain_of_stages_is_checked_in_one_pass() -> None:
     assert set(loops) == set(nexts) - {"x"}
     assert loops["s3"].startswith("s3 -> s4 -> s5 -> s6 -> ...") and loops["s3"].endswith("s3")
     assert len(walked) <= 3 * len(nexts) + 8 * len(loops)  # each stage walked once
+
+
+def test_text_that_cannot_be_written_is_refused_at_validation(tmp_path: Path) -> None:
+    """A lone surrogate (`"\\ud800"` in YAML) used to pass validate and crash run."""
+    text = MINIMAL.replace("name: tiny\n", 'name: tiny\ndescription: "bad \\ud800"\n')
+    (err,) = problems_of(write(tmp_path, "s.yaml", text)).problems
+    assert (err.path, err.line) == ("description", 2) and "lone surrogate" in err.message
+    with pytest.raises(ScenarioError, match="lone surrogate"):
+        load(write(tmp_path, "t.yaml", MINIMAL), {"description": "x\udc00"})
+    from pydantic import ValidationError
+
+    from salessim.scenario import Scenario
+
+    data = load(write(tmp_path, "u.yaml", MINIMAL)).model_dump()
+    with pytest.raises(ValidationError, match="description: text that cannot be written"):
+        Scenario.model_validate({**data, "description": "a\ud800"})
+
+
+def test_base_files_stay_in_the_scenario_folder_tree(tmp_path: Path) -> None:
+    """`base:` may not open a file outside the scenario's folder (absolute, `../`, a symlink
+    leaving it), nor a file that is not .yaml, and never prints such a file's content."""
+    secret = write(tmp_path, "secret.yaml", "root:x:0:0:root:/root:/bin/bash\nkey: s3cr3t\n")
+    inner = tmp_path / "inner"
+    inner.mkdir()
+    (inner / "link.yaml").symlink_to(secret)
+    write(inner, "notes.txt", "name: x\n")
+    (inner / "sub").mkdir()
+    write(inner / "sub", "base.yaml", MINIMAL)
+    write(tmp_path, "b.yaml", MINIMAL)
+    for value in (str(secret), "../secret.yaml", "link.yaml", "/etc/passwd"):
+        path = write(inner, "child.yaml", f"base: {value}\nname: child\n")
+        (err,) = problems_of(path).problems
+        assert err.path == "base" and "outside the scenario's folder" in err.message, value
+        assert "s3cr3t" not in str(err) and "root:x" not in str(err)
+    path = write(inner, "child.yaml", "base: notes.txt\nname: child\n")
+    assert "not a .yaml file" in str(problems_of(path))
+    assert load(write(inner, "ok.yaml", "base: sub/base.yaml\nname: ok\n")).name == "ok"
+    allowed = (
+        load(write(inner, "up.yaml", "base: ../b.yaml\nname: up\n"), None, [tmp_path])
+        if write(tmp_path, "b.yaml", MINIMAL)
+        else None
+    )
+    assert allowed is not None and allowed.name == "up"
