@@ -172,6 +172,15 @@ def _chart(fig: go.Figure, div_id: str, how_to_read: str) -> str:
     )
 
 
+def _esc(value: object) -> str:
+    """Any value read from a results folder, as HTML text: the folder may have been edited."""
+    return html.escape(str(value))
+
+
+def _human(value: float, kind: str, currency: str) -> str:
+    return html.escape(human(value, kind, currency))
+
+
 def _cards(runs: Sequence[RunData]) -> str:
     rows = []
     for run in runs:
@@ -181,8 +190,9 @@ def _cards(runs: Sequence[RunData]) -> str:
             lo, hi = run.ci(metric)
             cells.append(
                 f'<div class="card"><div class="k">{html.escape(title)}</div>'
-                f'<div class="v">{human(run.mean(metric), kind, currency)}</div>'
-                f'<div class="ci">95% CI {human(lo, kind, currency)} to {human(hi, kind, currency)}'
+                f'<div class="v">{_human(run.mean(metric), kind, currency)}</div>'
+                f'<div class="ci">95% CI {_human(lo, kind, currency)} to '
+                f"{_human(hi, kind, currency)}"
                 "</div></div>"
             )
         rows.append(
@@ -228,8 +238,8 @@ def _summary_table(runs: Sequence[RunData]) -> str:
             lo, hi = run.ci(metric)
             currency = run.currency
             cells.append(
-                f"<td>{human(run.mean(metric), kind, currency)}"
-                f"<small> ({human(lo, kind, currency)} to {human(hi, kind, currency)})"
+                f"<td>{_human(run.mean(metric), kind, currency)}"
+                f"<small> ({_human(lo, kind, currency)} to {_human(hi, kind, currency)})"
                 "</small></td>"
             )
         body.append(f"<tr><th>{html.escape(metric)}</th>{''.join(cells)}</tr>")
@@ -268,12 +278,12 @@ def _header(found: Folder) -> str:
         for name, r in described.items()
     )
     return (
-        f"<header><h1>{title[found.kind]}</h1><p class='meta'>seed {m['seed']} · "
-        f"{m['replications']} replications per scenario{shown} · horizon "
-        f"{_values(found.runs, 'horizon_days')} days after a "
-        f"{_values(found.runs, 'warmup_days')}-day warm-up · currency "
-        f"{html.escape(_values(found.runs, 'currency'))} · run on "
-        f"{str(m['created'])[:10]} with salessim {m['versions']['salessim']}"
+        f"<header><h1>{title[found.kind]}</h1><p class='meta'>seed {_esc(m['seed'])} · "
+        f"{_esc(m['replications'])} replications per scenario{shown} · horizon "
+        f"{_esc(_values(found.runs, 'horizon_days'))} days after a "
+        f"{_esc(_values(found.runs, 'warmup_days'))}-day warm-up · currency "
+        f"{_esc(_values(found.runs, 'currency'))} · run on "
+        f"{_esc(str(m['created'])[:10])} with salessim {_esc(m['versions']['salessim'])}"
         f"{' · from ' + html.escape(files) if files else ''}</p>{_stress_setting(found)}"
         f"<ul>{descriptions}</ul></header>"
     )
@@ -450,5 +460,12 @@ def build(folder: Path) -> str:
 def write(folder: Path, target: Path | None = None) -> Path:
     """Build the report of `folder` and save it (atomically) as `target` or folder/report.html."""
     target = target or folder / "report.html"
-    write_text(target, build(folder))
+    try:
+        page = build(folder)
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:
+        raise ResultsError(
+            f"cannot build a report from {folder}: one of its files is damaged or was edited "
+            f"by hand ({type(exc).__name__}: {str(exc)[:200]})"
+        ) from exc
+    write_text(target, page)
     return target

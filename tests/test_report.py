@@ -289,3 +289,66 @@ def test_names_that_are_javascript_object_properties_draw(tmp_path: Path) -> Non
     drawn = _Charts()
     drawn.feed(done.stdout)
     assert all(drawn.drawn.values()) and drawn.body.get("data-errors") == "0", drawn.body
+
+
+# -- every value that reaches the page is escaped --------------------------------------------------
+
+PAYLOAD = (
+    "<img src=x onerror=\"document.body.setAttribute('data-pwned','1')\">"
+    "<script>document.body.setAttribute('data-pwned','1')</script><!--"
+)
+
+
+def _tamper(value: object) -> object:
+    """Every text in a JSON value replaced by the payload (numbers and mappings kept)."""
+    if isinstance(value, dict):
+        return {k: _tamper(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_tamper(v) for v in value]
+    return PAYLOAD if isinstance(value, str) else value
+
+
+def _assert_no_script_ran(page: Path, profile: Path) -> None:
+    done = _browse(page, profile, "--dump-dom")
+    assert done.returncode == 0, done.stderr[-2000:]
+    parsed = _Charts()
+    parsed.feed(done.stdout)
+    assert "data-pwned" not in parsed.body, "a payload ran"
+    assert parsed.body.get("data-errors") == "0", parsed.body
+    assert parsed.drawn and all(parsed.drawn.values()), parsed.drawn  # the page is whole
+    assert parsed.body.get("data-drawn") == parsed.body.get("data-charts")
+
+
+def test_script_payloads_in_a_scenario_and_a_tampered_folder_never_run(tmp_path: Path) -> None:
+    import json
+
+    text = json.dumps(PAYLOAD)
+    person = f"designer: {{headcount: 1, people: [{{name: {text}}}]}}"
+    hostile = MINIMAL_YAML.replace(
+        "name: tiny\n", f"name: tiny\ncurrency: '<script>'\ndescription: {text}\n"
+    ).replace("designer: {headcount: 1}", person)
+    (tmp_path / "a.yaml").write_text(hostile)
+    (tmp_path / "b.yaml").write_text(hostile.replace("name: tiny", "name: other"))
+    out = tmp_path / "cmp"
+    _invoke("compare", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"), "--out", str(out))
+    _assert_no_script_ran(out / "report.html", tmp_path / "p1")
+
+    tampered = tmp_path / "tampered"
+    shutil.copytree(out, tampered)
+    for path in tampered.rglob("*.json"):
+        data = json.loads(path.read_text())
+        numbers = ("seed", "replications", "horizon_days", "warmup_days", "calendar", "stages",
+                   "roles", "leads")  # fmt: skip
+        keep = {k: data[k] for k in numbers if k in data}
+        path.write_text(json.dumps({**_tamper(data), **keep}))
+    for path in tampered.rglob("*.csv"):
+        frame = pd.read_csv(path)
+        for col in frame.columns:
+            if frame[col].dtype == object and col not in ("scenario", "baseline", "period"):
+                frame[col] = PAYLOAD
+        frame.to_csv(path, index=False)
+    result = runner.invoke(app, ["report", str(tampered)])
+    assert result.exit_code == 0, result.output  # the texts were replaced, the numbers kept
+    _assert_no_script_ran(tampered / "report.html", tmp_path / "p2")
+    page = (tampered / "report.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;document.body" in page  # shown as text, e.g. the version
