@@ -70,6 +70,11 @@ def _read_json(path: Path) -> dict[str, object]:
 
 def read_run(folder: Path, label: str | None = None) -> RunData:
     """One run folder's files, as the report needs them."""
+    if (folder / "parts").exists() or not (folder / "manifest.json").exists():
+        raise ResultsError(
+            f"{folder} holds an unfinished run (it stopped before writing all its files); finish "
+            "it with the same command and --resume, or run it again with --force"
+        )
     try:
         manifest = _read_json(folder / "manifest.json")
         scenario = _read_json(folder / "scenario.json")
@@ -99,9 +104,16 @@ def _sub_runs(root: Path, names: Sequence[str], labels: Sequence[str]) -> list[R
 def read_folder(folder: Path) -> Folder:
     """Recognise a results folder by the files it holds and read them."""
     try:
-        return _read_folder(folder)
+        found = _read_folder(folder)
     except (OSError, ValueError, KeyError) as exc:
         raise ResultsError(f"cannot read the results in {folder}: {exc}") from exc
+    seeds = sorted({str(run.manifest.get("seed")) for run in found.runs})
+    if len(seeds) > 1:
+        raise ResultsError(
+            f"the runs in {folder} have different seeds ({', '.join(seeds)}): they come from "
+            "different commands; run the command again with --force"
+        )
+    return found
 
 
 def _read_folder(folder: Path) -> Folder:
@@ -140,7 +152,7 @@ def _read_folder(folder: Path) -> Folder:
         table = pd.read_csv(folder / "backtest.csv")
         run = read_run(folder / "simulated", "simulated after the cut-off")
         return Folder("backtest", [run], backtest=table, runs_total=1)
-    if (folder / "manifest.json").exists():
+    if (folder / "manifest.json").exists() or (folder / "parts").exists():
         return Folder("run", [read_run(folder)], runs_total=1)
     raise ResultsError(
         f"{folder} is not a salessim results folder: it holds none of manifest.json, "

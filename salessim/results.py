@@ -152,12 +152,29 @@ def prepare_folder(path: Path, force: bool) -> Path:
         )
     try:
         path.mkdir(parents=True, exist_ok=True)
+        if force:
+            _forget_finished(path)
         probe = path / ".salessim-write-test"
         probe.write_text("ok")
         probe.unlink()
     except OSError as exc:
         raise ResultsError(f"cannot write to results folder {path}: {exc.strerror or exc}") from exc
     return path
+
+
+FOLDER_TABLES = ("comparison.csv", "differences.csv", "sweep.csv", "stress.csv", "backtest.csv",
+                 "coverage.csv")  # fmt: skip
+"""What a compare, sweep, stress or backtest writes at the top of its folder, last."""
+
+
+def _forget_finished(path: Path) -> None:
+    """Before results are replaced: remove what marks them finished (every manifest.json under
+    `path`, the folder's tables), so a replacement that dies midway leaves a folder that is
+    recognisably unfinished, never old manifests beside new replications."""
+    for name in FOLDER_TABLES:
+        (path / name).unlink(missing_ok=True)
+    for old in path.rglob("manifest.json"):
+        old.unlink(missing_ok=True)
 
 
 def write_atomic(target: Path, write: Callable[[Path], object]) -> None:
@@ -243,8 +260,11 @@ def manifest(result: RunResult) -> dict[str, Any]:
 
 
 def write_run(result: RunResult, out: Path, force: bool = False) -> Path:
-    """Write a run's files into `out` (created; refused if it holds anything, unless `force`)."""
+    """Write a run's files into `out` (created; refused if it holds anything, unless `force`).
+
+    manifest.json goes last: a folder without it holds an unfinished run."""
     prepare_folder(out, force)
+    (out / "manifest.json").unlink(missing_ok=True)
     write_parquet(out / "replications.parquet", result.replications)
     write_parquet(out / "people.parquet", result.people)
     write_parquet(out / "timeseries.parquet", result.timeseries)

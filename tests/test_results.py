@@ -16,6 +16,8 @@ from salessim.cli import app
 from salessim.errors import ResultsError
 from salessim.results import LOCK_NAME, FolderLock
 
+from .conftest import MINIMAL_YAML
+
 runner = CliRunner()
 
 
@@ -132,3 +134,48 @@ def test_a_default_run_during_a_compare_into_results_is_refused(
         args = ["run", str(tiny_file), "-n", "2", "-q"]  # default --out: results/tiny
         result = runner.invoke(app, args)
     assert result.exit_code == 2 and "results/tiny is inside it" in result.stderr
+
+
+def test_a_forced_rerun_that_dies_in_its_final_write_is_never_mixed(
+    tiny_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Old manifest beside new replications used to pass for a finished run."""
+    from salessim import results
+
+    out = tmp_path / "out"
+    other = tmp_path / "other.yaml"
+    other.write_text(MINIMAL_YAML.replace("name: tiny", "name: other"))
+    compare = ["compare", str(tiny_file), str(other), "-n", "3", "-w", "1", "-q", "--out", str(out)]
+    assert runner.invoke(app, [*compare, "--seed", "1"]).exit_code == 0
+    written = results.write_parquet
+
+    def dies_on_the_second_runs_people(target: Path, frame: pd.DataFrame) -> None:
+        if target.parent.name == "other" and target.name == "people.parquet":
+            raise results.ResultsError(f"cannot write {target}: No space left on device")
+        written(target, frame)
+
+    monkeypatch.setattr(results, "write_parquet", dies_on_the_second_runs_people)
+    failed = runner.invoke(app, [*compare, "--seed", "2", "--force"])
+    assert failed.exit_code == 2 and "No space left" in failed.stderr
+    monkeypatch.setattr(results, "write_parquet", written)
+    assert not (out / "other" / "manifest.json").exists()
+    assert not (out / "comparison.csv").exists()
+    report = runner.invoke(app, ["report", str(out / "other")])
+    assert report.exit_code == 2 and "unfinished run" in report.stderr
+    assert runner.invoke(app, ["report", str(out)]).exit_code == 2  # no comparison table
+    assert runner.invoke(app, [*compare, "--seed", "2", "--force"]).exit_code == 0
+    assert runner.invoke(app, ["report", str(out)]).exit_code == 0
+
+
+def test_a_report_refuses_runs_of_different_seeds(tiny_file: Path, tmp_path: Path) -> None:
+    import json
+
+    out = tmp_path / "out"
+    other = tmp_path / "other.yaml"
+    other.write_text(MINIMAL_YAML.replace("name: tiny", "name: other"))
+    args = ["compare", str(tiny_file), str(other), "-n", "3", "-w", "1", "-q", "--out", str(out)]
+    assert runner.invoke(app, [*args, "--seed", "1"]).exit_code == 0
+    path = out / "other" / "manifest.json"
+    path.write_text(json.dumps({**json.loads(path.read_text()), "seed": 99}))
+    result = runner.invoke(app, ["report", str(out)])
+    assert result.exit_code == 2 and "different seeds (1, 99)" in result.stderr
