@@ -22,7 +22,7 @@ from rich.console import Console
 
 from salessim import tables
 from salessim.defaults import DEFAULT_MAX_HOURS, DEFAULT_WORK_HOURS
-from salessim.errors import SalessimError, ScenarioError
+from salessim.errors import SalessimError, ScenarioError, WriteError
 
 if TYPE_CHECKING:  # imported where they are used, so `salessim --help` starts quickly
     import pandas as pd
@@ -326,11 +326,16 @@ def _locked(folder: Path) -> Iterator[None]:
         interrupted = isinstance(exc, KeyboardInterrupt) or (
             isinstance(exc, typer.Exit) and exc.exit_code in (0, 130, EXIT_STOPPED, 129, 143)
         )
-        if not existed and not interrupted and not any(folder.rglob("part-*.pkl")):
+        if not existed and not interrupted and not _holds_results(folder):
             shutil.rmtree(folder, ignore_errors=True)
         raise
     finally:
         lock.__exit__()
+
+
+def _holds_results(folder: Path) -> bool:
+    """Finished replications (part files) or finished runs (manifests) are kept there."""
+    return any(folder.rglob("part-*.pkl")) or any(folder.rglob("manifest.json"))
 
 
 def _say_kept(why: str, folder: Path, kept: str | None) -> None:
@@ -391,6 +396,7 @@ def _durable_run(
             raise typer.Exit(128 + exc.signum) from None
         _say_kept("Interrupted", folder, kept)
         raise typer.Exit(130) from None
+    result.wall_seconds = store.seconds()
     guarded(lambda: results.write_run(result, folder, force=True))
     store.finish()
     return result
@@ -402,6 +408,10 @@ def _report(folder: Path, quiet: bool) -> None:
 
     try:
         target = report.write(folder)
+    except WriteError as exc:  # the page could not be written (a full disk...)
+        fail(f"Error: {exc}. The results in {folder} are complete; `salessim report {folder}` "
+             "writes the report once there is room.")  # fmt: skip
+        return
     except SalessimError as exc:
         err_console.print(f"Warning: no report.html: {exc}. The results in {folder} are "
                           "complete; `salessim report` can retry.", markup=False,

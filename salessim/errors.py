@@ -65,6 +65,10 @@ class ResultsError(SalessimError):
     """A results folder cannot be written or read (exists, locked, unwritable, incomplete)."""
 
 
+class WriteError(ResultsError):
+    """A file could not be written (a full disk, a folder that is not writable)."""
+
+
 class WorkerError(SalessimError):
     """A batch could not finish because a worker process or the cluster went away; the
     replications finished before it are kept and `--resume` continues."""

@@ -35,6 +35,9 @@ from salessim.streams import Streams, fresh_seed
 from salessim.verdicts import Difference
 
 Progress = Callable[[int], None]
+MIN_REPLICATIONS_PER_WORKER = 4
+"""Fewer replications than this per worker run in fewer workers (or in-process): starting a
+worker costs more than it saves (results do not depend on it)."""
 SUMMARY_COLUMNS = ["metric", "mean", "sd", "ci_low", "ci_high", "p10", "p50", "p90", "n"]
 
 
@@ -158,9 +161,10 @@ def run(
     keep(done)
     if progress and done:
         progress(len(done))
+    workers = min(workers, max(1, len(reps) // MIN_REPLICATIONS_PER_WORKER))
     if scheduler is not None:
         _run_on_dask(scheduler, scenario, seed, list(_chunks(reps, 10)), leads, collect)
-    elif workers <= 1 or len(reps) <= 1:
+    elif workers <= 1:
         for chunk in _chunks(reps, 10):
             collect([replicate(scenario, seed, r, leads) for r in chunk])
     else:

@@ -4,8 +4,11 @@
 many simulation events and bytes that costs; `check` compares the whole batch with the time
 allowed and the memory the machine has and raises `LimitError` with what to change. The
 per-event and per-lead costs were measured on the shipped scenarios (5 to 9 microseconds per
-event, 3 to 5 events per lead, 725 bytes per lead alive, 430 more per logged lead); the estimate
-comes out 1.5 to 4.5 times the measured time, erring on the side of caution. `--no-limit` skips
+event, 3 to 5 events per lead, 725 bytes per lead alive, 430 more per logged lead), the costs of
+a person or role on teams of 2,000 to 20,000 (about 30 microseconds and 30 bytes a day, 6 KB
+each); the estimate comes out 1.5 to 4.5 times the measured time on the shipped scenarios,
+erring on the side of caution. Memory is compared with the machine's (or its control group's)
+and with the address space a process may map (`ulimit -v`). `--no-limit` skips
 the check.
 """
 
@@ -15,6 +18,7 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from salessim.defaults import DEFAULT_MAX_HOURS
 from salessim.errors import SalessimError
@@ -25,6 +29,10 @@ BYTES_PER_LIVE_LEAD = 800
 BYTES_PER_LOGGED_LEAD = 650  # in the worker's log and in the final leads frame
 BYTES_PER_PERIOD_ROW = 40 * 8  # one weekly or monthly row of the time series
 BASE_BYTES = 150 * 2**20  # a worker process with numpy, pandas and simpy loaded
+BASE_ADDRESS_SPACE = 1.5 * 2**30  # what such a process maps (threads, libraries): ulimit -v
+SECONDS_PER_SEAT_DAY = 30e-6  # a person's (or role's) day: calendar, absences, wake-ups
+BYTES_PER_SEAT = 6_000  # its process, state and per-person tallies
+BYTES_PER_SEAT_DAY = 30  # its daily arrays
 
 
 class LimitError(SalessimError):
@@ -37,6 +45,7 @@ class Estimate:
 
     leads: float
     events: float
+    seconds: float  # of simulation: the events, plus what each person costs a day
     bytes_live: float  # peak memory of one replication (leads in the system at once, logs)
     bytes_kept: float  # what the main process keeps per replication until the files are written
 
@@ -62,14 +71,18 @@ def estimate(scenario: Scenario, leads_log: bool = False) -> Estimate:
     )  # fmt: skip
     leads = inbound + prospected
     repeats = leads * scenario.customers.repeat_per_year * days / 365
-    events = (leads + repeats) * (2 + len(scenario.stages) / 2) + people * days * 3
+    seats = people + len(scenario.roles)  # a role costs about what a person does
+    events = (leads + repeats) * (2 + len(scenario.stages) / 2) + seats * days * 3
     live = min(leads + repeats, leads / days * 90 + _backlog(scenario, inbound))
     periods = days / 7 + days / 30
     logged = leads * BYTES_PER_LOGGED_LEAD if leads_log else 0.0
     return Estimate(
         leads=leads,
         events=events,
-        bytes_live=live * BYTES_PER_LIVE_LEAD + logged + people * days * 16,
+        seconds=events * SECONDS_PER_EVENT + seats * days * SECONDS_PER_SEAT_DAY,
+        bytes_live=live * BYTES_PER_LIVE_LEAD
+        + logged
+        + seats * (BYTES_PER_SEAT + BYTES_PER_SEAT_DAY * days),
         bytes_kept=logged + periods * BYTES_PER_PERIOD_ROW + people * 400 + 2_000,
     )
 
@@ -91,22 +104,47 @@ def _mean(values: Sequence[float]) -> float:
 
 
 def machine_memory_bytes() -> float:
-    """Physical memory of this machine (infinite when the platform does not say)."""
+    """Memory this batch may use: the machine's physical memory, or less if the process runs
+    in a control group with a memory limit (a container, a batch job); infinite if unknown."""
     try:
-        return float(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+        physical = float(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
     except (AttributeError, ValueError, OSError):
+        physical = math.inf
+    return min(physical, _cgroup_limit())
+
+
+def _cgroup_limit() -> float:
+    for path in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        try:
+            text = Path(path).read_text().strip()
+        except OSError:
+            continue
+        if text.isdigit() and int(text) < 2**60:
+            return float(text)
+    return math.inf
+
+
+def process_address_space_bytes() -> float:
+    """The address space one process may map (`ulimit -v`), infinite when unlimited."""
+    try:
+        import resource
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, ValueError, OSError):
         return math.inf
+    return math.inf if soft == resource.RLIM_INFINITY else float(soft)
 
 
 def check(scenarios: Sequence[Scenario], replications: int, workers: int,
           max_hours: float = DEFAULT_MAX_HOURS, leads_log: bool = False,
-          memory_bytes: float | None = None) -> None:  # fmt: skip
+          memory_bytes: float | None = None,
+          process_bytes: float | None = None) -> None:  # fmt: skip
     """Raise `LimitError` when running `replications` of each scenario would take longer than
     `max_hours` on `workers` processes or need more than 80% of the machine's memory."""
     sizes = [estimate(sc, leads_log) for sc in scenarios]
     events = sum(s.events for s in sizes) * replications
     parallel = max(1, min(workers, replications))
-    hours = events * SECONDS_PER_EVENT / parallel / 3600
+    hours = sum(s.seconds for s in sizes) * replications / parallel / 3600
     worst = max(sizes, key=lambda s: s.bytes_live)
     memory = BASE_BYTES * (parallel + 1) + parallel * worst.bytes_live
     memory += max(s.bytes_kept for s in sizes) * replications
@@ -118,9 +156,14 @@ def check(scenarios: Sequence[Scenario], replications: int, workers: int,
     if memory > available:
         problems.append(f"about {_gib(memory)} of memory, more than the {_gib(available)} this "
                         "machine can give (80% of its memory)")  # fmt: skip
+    space = process_bytes if process_bytes is not None else process_address_space_bytes()
+    one = BASE_ADDRESS_SPACE + 2 * worst.bytes_live
+    if one > space:
+        problems.append(f"about {_gib(one)} of address space in each process, more than the "
+                        f"{_gib(space)} a process may use here (ulimit -v)")  # fmt: skip
     if problems:
         per_rep = max(sizes, key=lambda s: s.leads)
-        alone = worst.bytes_live + BASE_BYTES > available
+        alone = worst.bytes_live + BASE_BYTES > available or one > space
         if alone:
             advice = "A single replication is too big: shorten horizon_days or lower per_day"
         elif hours > max_hours:

@@ -18,6 +18,7 @@ import pickle
 import platform
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ import pandas as pd
 import simpy
 
 import salessim
-from salessim.errors import ResultsError
+from salessim.errors import ResultsError, WriteError
 from salessim.experiment import RunResult, timeseries_bands
 from salessim.scenario import Scenario
 
@@ -78,6 +79,7 @@ class FolderLock:
             self._lock(here, fcntl.LOCK_EX, required=True)
             self._write_holder()
             self.holding = True
+            _remove_leftovers(here)
         except BaseException:
             self.__exit__()
             raise
@@ -128,6 +130,14 @@ class FolderLock:
         for fd in reversed(self.fds):
             os.close(fd)  # closing releases the flock
         self.fds = []
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Temporary files of writes that a killed command never finished (`write_atomic` names
+    them `.NAME.*.tmp`); nobody else writes here while we hold the lock."""
+    for tmp in folder.rglob(".*.tmp"):
+        if tmp.is_file():
+            tmp.unlink(missing_ok=True)
 
 
 UNKNOWN = "another process"
@@ -182,7 +192,7 @@ def write_atomic(target: Path, write: Callable[[Path], object]) -> None:
     try:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
-        raise ResultsError(_write_failure(target, exc)) from exc
+        raise WriteError(_write_failure(target, exc)) from exc
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -191,7 +201,7 @@ def write_atomic(target: Path, write: Callable[[Path], object]) -> None:
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise ResultsError(_write_failure(target, exc)) from exc
+        raise WriteError(_write_failure(target, exc)) from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -289,6 +299,8 @@ class PartStore:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.parts = folder / "parts"
+        self.started_at = time.perf_counter()
+        self.before = 0.0  # seconds spent by the earlier, interrupted sessions of this run
 
     @staticmethod
     def identity(scenario: Scenario, seed: int, replications: int, leads: bool) -> dict[str, Any]:
@@ -309,8 +321,11 @@ class PartStore:
                     f"cannot resume the run in {self.folder}: its {changed} differ from this "
                     "command's; run without --resume (and with --force) to start again"
                 )
+            self.started_at = time.perf_counter()
+            self.before = self._saved_seconds()
             return self.load()
         self.parts.mkdir(parents=True, exist_ok=True)
+        self.started_at, self.before = time.perf_counter(), 0.0
         for old in self.parts.glob("part-*.pkl"):
             old.unlink()
         write_text(marker, json.dumps(identity))
@@ -330,6 +345,17 @@ class PartStore:
         first = min(int(one.record["replication"]) for one in chunk)
         target = self.parts / f"part-{first:07d}-{len(chunk):04d}.pkl"
         write_atomic(target, lambda tmp: tmp.write_bytes(pickle.dumps(chunk)))
+        write_text(self.parts / "seconds.json", json.dumps(self.seconds()))
+
+    def seconds(self) -> float:
+        """Wall seconds of this run over all its sessions (an interrupted one and its resume)."""
+        return self.before + time.perf_counter() - self.started_at
+
+    def _saved_seconds(self) -> float:
+        try:
+            return float(json.loads((self.parts / "seconds.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError):
+            return 0.0
 
     def load(self) -> list[Any]:
         done: dict[int, Any] = {}

@@ -62,6 +62,10 @@ def _read_text(path: Path, shown: str) -> str:
     raw = _read_bytes(path, shown)
     if len(raw) > MAX_BYTES:
         _fail("file is larger than 1 MB; a scenario file should be a few kilobytes", shown)
+    encoding = _wide_encoding(raw)
+    if encoding:
+        _fail(f"is {encoding} text; save it as UTF-8 (most editors offer it under "
+              "'Save as' or 'Encoding')", shown)  # fmt: skip
     if b"\x00" in raw:
         _fail("looks like a binary file, not YAML text", shown)
     try:
@@ -69,6 +73,24 @@ def _read_text(path: Path, shown: str) -> str:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         _fail(f"is not UTF-8 text (byte 0x{raw[exc.start]:02x}); save it as UTF-8", shown, line)
+
+
+def _wide_encoding(raw: bytes) -> str | None:
+    """'UTF-16' or 'UTF-32' for text saved so (by its byte-order mark, or, without one, by the
+    zero bytes between ASCII characters), else None."""
+    for mark, name in ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+                       (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):  # fmt: skip
+        if raw.startswith(mark):
+            return name
+    sample = raw[:400]
+    if len(sample) < 8:
+        return None
+    if sample.count(0) >= 0.6 * len(sample):
+        return "UTF-32"
+    halves = [sample[0::2].count(0) / len(sample[0::2]), sample[1::2].count(0) / len(sample[1::2])]
+    if max(halves) >= 0.75 and min(halves) < 0.1:
+        return "UTF-16"
+    return None
 
 
 def _read_bytes(path: Path, shown: str) -> bytes:

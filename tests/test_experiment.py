@@ -114,3 +114,13 @@ def test_result_files_are_readable_by_others(tiny: Scenario, tmp_path: Path) -> 
     os.umask(mask)
     expected = 0o666 & ~mask
     assert stat.S_IMODE((out / "summary.csv").stat().st_mode) == expected
+
+
+def test_small_batches_run_in_process_with_the_same_results() -> None:
+    from .conftest import make_scenario
+
+    tiny = make_scenario(horizon_days=20)
+    few = experiment.run(tiny, 3, seed=5, workers=2)
+    assert few.workers == 1  # 3 replications are not worth starting two workers
+    pd.testing.assert_frame_equal(few.replications, experiment.run(tiny, 3, seed=5).replications)
+    assert experiment.run(tiny, 8, seed=5, workers=2).workers == 2

@@ -438,3 +438,10 @@ def test_base_files_stay_in_the_scenario_folder_tree(tmp_path: Path) -> None:
         else None
     )
     assert allowed is not None and allowed.name == "up"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le"])
+def test_utf16_and_utf32_files_are_asked_to_be_saved_as_utf8(tmp_path: Path, encoding: str) -> None:
+    path = write(tmp_path, "wide.yaml", MINIMAL.encode(encoding))
+    (err,) = problems_of(path).problems
+    assert err.message.startswith(f"is {encoding[:6].upper()} text; save it as UTF-8")

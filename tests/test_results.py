@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from salessim.cli import app
-from salessim.errors import ResultsError
+from salessim.errors import ResultsError, WriteError
 from salessim.results import LOCK_NAME, FolderLock
 
 from .conftest import MINIMAL_YAML
@@ -179,3 +179,51 @@ def test_a_report_refuses_runs_of_different_seeds(tiny_file: Path, tmp_path: Pat
     path.write_text(json.dumps({**json.loads(path.read_text()), "seed": 99}))
     result = runner.invoke(app, ["report", str(out)])
     assert result.exit_code == 2 and "different seeds (1, 99)" in result.stderr
+
+
+def test_a_full_disk_while_writing_the_report_is_an_error_exit(
+    tiny_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from salessim import report
+
+    def disk_full(target: Path, text: str) -> None:
+        from salessim.results import _write_failure
+
+        raise WriteError(_write_failure(target, OSError(errno.ENOSPC, "No space left on device")))
+
+    monkeypatch.setattr(report, "write_text", disk_full)
+    result = runner.invoke(app, run_args(tiny_file, tmp_path / "out"))
+    assert result.exit_code == 2 and "No space left on device" in result.stderr
+    assert "results in" in result.stderr and "are complete" in result.stderr
+    assert (tmp_path / "out" / "manifest.json").exists()
+
+
+def test_leftover_temporary_files_are_removed_when_a_command_starts(
+    tiny_file: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    (out / "parts").mkdir(parents=True)
+    left = [out / ".replications.parquet.x1y2.tmp", out / "parts" / ".part-0000000-0010.pkl.z.tmp"]
+    for path in left:
+        path.write_bytes(b"half a file from a killed command")
+    (out / "keep.tmp").write_text("not ours: no leading dot")
+    with FolderLock(out):
+        pass
+    assert not any(path.exists() for path in left) and (out / "keep.tmp").exists()
+
+
+def test_wall_seconds_cover_every_session_of_a_resumed_run(tmp_path: Path) -> None:
+    from salessim import experiment, results
+
+    from .conftest import make_scenario
+
+    tiny = make_scenario()
+    store = results.PartStore(tmp_path / "run")
+    identity = store.identity(tiny, 1, 30, False)
+    store.start(identity, resume=False)
+    store.started_at -= 100.0  # the first session ran 100 s before it was interrupted
+    experiment.run(tiny, 10, seed=1, on_chunk=store.add)
+    again = results.PartStore(tmp_path / "run")
+    done = again.start(identity, resume=True)
+    assert len(done) == 10 and again.before >= 100.0
+    assert again.seconds() >= 100.0
