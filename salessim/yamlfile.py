@@ -2,10 +2,11 @@
 
 The first half of loading (`loader` validates what this module returns):
 
-1. read the file defensively (size, encoding, binary junk) and parse it with ruamel.yaml in
-   round-trip mode (YAML 1.2: `no` is a string, duplicate keys are errors, positions are kept);
-2. walk the tree into plain Python plus `positions` {key path: (file, line, column)}, refusing
-   alias bombs ("billion laughs") and deep nesting;
+1. read the file defensively (size, encoding, binary junk) and compose it into a node tree
+   with libyaml (PyYAML's C parser: fast, positions kept);
+2. walk the nodes into plain Python plus `positions` {key path: (file, line, column)}, reading
+   scalars by YAML 1.2 rules (`no` is text, `0o17` octal) and refusing duplicate keys, custom
+   tags, alias bombs ("billion laughs") and deep nesting;
 3. resolve `base: other.yaml` inheritance (deep merge, the child wins).
 
 `overrides` reads `--set` values with `read_value`. Every problem raises `ScenarioError`;
@@ -21,12 +22,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import TaggedScalar
-from ruamel.yaml.constructor import DuplicateKeyError
-from ruamel.yaml.error import MarkedYAMLError
-from ruamel.yaml.reader import ReaderError
-from ruamel.yaml.scalarbool import ScalarBoolean
+import yaml
+from yaml.error import MarkedYAMLError
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
 
 from salessim.errors import Problem, ScenarioError
 from salessim.keypath import KeyPath, format_path
@@ -124,12 +123,15 @@ def _check_flow_depth(text: str, shown: str) -> None:
             depth = max(depth - 1, 0)
 
 
-def _parse_yaml(text: str, shown: str) -> Any:
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when the wheel has it
+
+
+def _parse_yaml(text: str, shown: str) -> Node | None:
+    """The node tree of `text` (None for an empty document); YAML errors raise ScenarioError."""
     _check_flow_depth(text, shown)
     try:
-        return YAML(typ="rt").load(text)
-    except DuplicateKeyError as exc:
-        _fail(_duplicate_message(exc), shown, *_mark(exc))
+        node: Node | None = yaml.compose(text, Loader=_Loader)
+        return node
     except MarkedYAMLError as exc:
         context = f" ({exc.context})" if exc.context else ""
         _fail(f"invalid YAML: {exc.problem}{context}", shown, *_mark(exc))
@@ -138,7 +140,7 @@ def _parse_yaml(text: str, shown: str) -> Any:
         _fail(message, shown, _line_at(text, exc.position))
     except RecursionError:
         _fail(_TOO_DEEP, shown)
-    except Exception as exc:  # ruamel raises a few other types on odd input
+    except yaml.YAMLError as exc:  # libyaml words a few errors without a position
         _fail(f"invalid YAML: {str(exc).splitlines()[0] if str(exc) else exc!r}", shown)
 
 
@@ -147,32 +149,35 @@ def _mark(exc: MarkedYAMLError) -> tuple[int | None, int | None]:
     return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
 
 
-def _duplicate_message(exc: MarkedYAMLError) -> str:
-    found = re.search(r'duplicate key "(.*?)" with value', exc.problem or "")
-    start = (
-        f" (in the mapping starting on line {exc.context_mark.line + 1})"
-        if exc.context_mark
-        else ""
-    )
-    return (
-        f"duplicate key '{found.group(1) if found else '?'}'{start}; each key may appear only once"
-    )
-
-
 # ---------------------------------------------------------------------------------------- walking
-class _Walker:
-    """Turns a ruamel tree into plain Python, recording positions and enforcing size limits."""
+CORE = "tag:yaml.org,2002:"
+_BOOL = re.compile(r"true|True|TRUE|false|False|FALSE")
+_NULL = re.compile(r"~|null|Null|NULL|")
+_INT = re.compile(r"[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+")
+_FLOAT = re.compile(
+    r"[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)"
+    r"|[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+_DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
+_STAMP = re.compile(
+    r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[Tt]|[ \t]+)([0-9]{1,2}):([0-9]{2}):([0-9]{2})"
+    r"(?:\.([0-9]*))?(?:[ \t]*(Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?"
+)
 
-    def __init__(self, file: str, budget: list[int]) -> None:
-        self.file, self.budget = file, budget
+
+class _Walker:
+    """Turns a node tree into plain Python, recording positions and enforcing size limits."""
+
+    def __init__(self, file: str, budget: list[int], text: str) -> None:
+        self.file, self.budget, self.text = file, budget, text
         self.positions: Positions = {(): (file, 1, 1)}
         self.problems: list[Problem] = []
 
-    def walk(self, node: Any, path: KeyPath, where: Position) -> Any:
+    def walk(self, node: Node, path: KeyPath, where: Position) -> Any:
         self._guard(path, where)
-        if isinstance(node, dict):
+        if isinstance(node, MappingNode):
             return self._mapping(node, path, where)
-        if isinstance(node, list):
+        if isinstance(node, SequenceNode):
             return self._sequence(node, path, where)
         return self._scalar(node, path)
 
@@ -187,68 +192,136 @@ class _Walker:
         if len(path) > MAX_DEPTH:
             _fail(_TOO_DEEP, self.file, where[1], where[2])
 
-    def _mapping(self, node: dict[Any, Any], path: KeyPath, where: Position) -> dict[str, Any]:
+    def _mapping(self, node: MappingNode, path: KeyPath, where: Position) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for key, value in node.items():
-            name = self._key(key, path, where)
+        merged: list[dict[str, Any]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == CORE + "merge":
+                merged += self._merge(value_node, path, where)
+                continue
+            name = self._key(key_node, path, where)
             here = (*path, name)
-            self.positions[here] = self._lc(node, key, where)
             if name in out:
-                self._problem(here, f"duplicate key '{name}'")
-            out[name] = self.walk(value, here, self.positions[here])
+                start = node.start_mark.line + 1
+                _fail(f"duplicate key '{name}' (in the mapping starting on line {start}); each "
+                      "key may appear only once", self.file, *self._at(key_node)[1:])  # fmt: skip
+            self.positions[here] = self._at(key_node)
+            out[name] = self.walk(value_node, here, self.positions[here])
+        for extra in merged:  # `<<: *defaults`: keys written here win
+            out = {**extra, **out}
         return out
 
-    def _sequence(self, node: list[Any], path: KeyPath, where: Position) -> list[Any]:
+    def _merge(self, node: Node, path: KeyPath, where: Position) -> list[dict[str, Any]]:
+        sources = node.value if isinstance(node, SequenceNode) else [node]
+        found = [self.walk(src, path, where) for src in sources]
+        if not all(isinstance(f, dict) for f in found):
+            self._problem(path, "a merge key (<<) must name a mapping or a list of mappings")
+            return []
+        return list(reversed(found))
+
+    def _sequence(self, node: SequenceNode, path: KeyPath, where: Position) -> list[Any]:
         items = []
-        for i, value in enumerate(node):
-            self.positions[(*path, i)] = self._lc(node, i, where)
+        for i, value in enumerate(node.value):
+            self.positions[(*path, i)] = self._at(value)
             items.append(self.walk(value, (*path, i), self.positions[(*path, i)]))
         return items
 
-    def _scalar(self, node: Any, path: KeyPath) -> Any:
-        if node is None or isinstance(node, bool):
-            return node
-        if isinstance(node, ScalarBoolean):
-            return bool(node)
-        if isinstance(node, str):
-            text = str(node)
-            if not writable(text):
-                self._problem(path, UNWRITABLE)
-                return text.encode("utf-8", "replace").decode("utf-8")
-            return text
-        for plain in (int, float):
-            if isinstance(node, plain):
-                return plain(node)
-        if isinstance(node, dt.datetime):
-            return dt.datetime(*node.timetuple()[:6], node.microsecond, tzinfo=node.tzinfo)
-        if isinstance(node, dt.date):
-            return dt.date(node.year, node.month, node.day)
-        if isinstance(node, TaggedScalar):
-            self._problem(path, f"custom YAML tag {node.tag} is not supported")
-            return str(node.value)
-        self._problem(path, f"unsupported YAML value ({type(node).__name__})")
-        return None
+    def _scalar(self, node: Node, path: KeyPath) -> Any:
+        tag, value = str(node.tag), str(node.value)
+        explicit = self._explicit_tag(node)
+        if explicit and not tag.startswith(CORE):
+            self._problem(path, f"custom YAML tag {tag} is not supported")
+            return value
+        if not writable(value):
+            self._problem(path, UNWRITABLE)
+            return value.encode("utf-8", "replace").decode("utf-8")
+        if getattr(node, "style", None) and not explicit:
+            return value  # quoted or block text is text
+        wanted = tag.removeprefix(CORE) if explicit else None
+        try:
+            return _resolve_scalar(value, wanted)
+        except ValueError as exc:
+            self._problem(path, str(exc))
+            return value
 
-    def _key(self, key: Any, path: KeyPath, where: Position) -> str:
+    def _explicit_tag(self, node: Node) -> bool:
+        """Whether the node was written with a tag (`!!str 3`, `!custom x`), not resolved."""
+        start, end = node.start_mark.index, node.end_mark.index
+        written = self.text[start:end].lstrip()
+        if written.startswith("&"):  # an anchor first: `&a !!str x`
+            written = written.split(maxsplit=1)[-1] if " " in written else ""
+        return written.startswith("!")
+
+    def _key(self, node: Node, path: KeyPath, where: Position) -> str:
+        if not isinstance(node, ScalarNode):
+            self._problem(path, "complex (list or mapping) keys are not supported", where)
+            return f"<{type(node).__name__}>"
+        key = self._scalar(node, path)
         if isinstance(key, str) and not writable(key):
             self._problem(path, f"a key {UNWRITABLE}", where)
-            return key.encode("utf-8", "replace").decode("utf-8")
-        if isinstance(key, str | int | float | bool | dt.date) or key is None:
-            return yaml_text(key)
-        self._problem(path, "complex (list or mapping) keys are not supported", where)
-        return str(key)
+        return yaml_text(key)
 
-    def _lc(self, node: Any, key: Any, default: Position) -> Position:
-        try:
-            lc = node.lc
-            line, col = lc.key(key) if isinstance(node, dict) else lc.item(key)
-            return (self.file, line + 1, col + 1)
-        except (AttributeError, KeyError, IndexError, TypeError):
-            return default
+    def _at(self, node: Node) -> Position:
+        return (self.file, node.start_mark.line + 1, node.start_mark.column + 1)
 
     def _problem(self, path: KeyPath, message: str, where: Position | None = None) -> None:
         _, line, col = where or self.positions.get(path, (self.file, 1, 1))
         self.problems.append(Problem(format_path(path), message, self.file, line, col))
+
+
+def _resolve_scalar(value: str, tag: str | None) -> Any:
+    """A scalar by YAML 1.2 core rules (as ruamel.yaml reads them), or as its explicit `tag`."""
+    if tag in (None, "null") and _NULL.fullmatch(value):
+        return None
+    if tag in (None, "bool") and _BOOL.fullmatch(value):
+        return value.lower() == "true"
+    if tag in (None, "int") and _INT.fullmatch(value):
+        return _int(value.replace("_", ""))
+    if tag in (None, "float") and (_FLOAT.fullmatch(value) or (tag and _INT.fullmatch(value))):
+        return float(value.replace("_", "").replace(".inf", "inf").replace(".Inf", "inf")
+                     .replace(".INF", "inf").lower().replace(".nan", "nan"))  # fmt: skip
+    if tag in (None, "timestamp"):
+        stamp = _timestamp(value)
+        if stamp is not None:
+            return stamp
+    if tag in (None, "str"):
+        return value
+    raise ValueError(f"'{value}' is not a valid !!{tag} value")
+
+
+def _int(text: str) -> int:
+    sign = -1 if text.startswith("-") else 1
+    digits = text.lstrip("+-")
+    for prefix, base in (("0b", 2), ("0x", 16), ("0o", 8)):
+        if digits.startswith(prefix):
+            return sign * int(digits[2:], base)
+    return sign * int(digits, 10)
+
+
+def _timestamp(value: str) -> dt.date | dt.datetime | None:
+    day = _DATE.fullmatch(value)
+    try:
+        if day:
+            return dt.date(*(int(g) for g in day.groups()))
+        stamp = _STAMP.fullmatch(value)
+        if stamp is None:
+            return None
+        y, mo, d, h, mi, sec, frac, zone = stamp.groups()
+        micro = int((frac or "0")[:6].ljust(6, "0"))
+        tz = _zone(zone)
+        return dt.datetime(int(y), int(mo), int(d), int(h), int(mi), int(sec), micro, tzinfo=tz)
+    except ValueError as exc:
+        raise ValueError(f"'{value}' is not a valid date ({exc})") from None
+
+
+def _zone(text: str | None) -> dt.timezone | None:
+    if text is None:
+        return None
+    if text == "Z":
+        return dt.UTC
+    hours, _, minutes = text[1:].partition(":")
+    offset = dt.timedelta(hours=int(hours), minutes=int(minutes or 0))
+    return dt.timezone(-offset if text[0] == "-" else offset)
 
 
 UNWRITABLE = (
@@ -268,16 +341,24 @@ def writable(text: str) -> bool:
 
 def read_value(text: str, file: str) -> Any:
     """A YAML snippet (such as the value of `--set key=value`) as plain data; raises on problems."""
-    node = YAML(typ="rt").load(text.strip()) if len(text) <= MAX_BYTES else None
-    value, walker = _plain(node, file, [MAX_NODES])
+    text = text.strip()
+    if len(text) > MAX_BYTES:
+        raise ValueError("a value longer than 1 MB")
+    try:
+        node = _parse_yaml(text, file) if text else None
+    except ScenarioError as exc:
+        raise ValueError(exc.problems[0].message) from None
+    if node is None:
+        return None
+    value, walker = _plain(node, file, [MAX_NODES], text)
     if walker.problems:
         raise ValueError(walker.problems[0].message)
     return value
 
 
-def _plain(node: Any, file: str, budget: list[int]) -> tuple[Any, _Walker]:
-    """Walk a whole ruamel tree; the walker holds its positions and problems."""
-    walker = _Walker(file, budget)
+def _plain(node: Node, file: str, budget: list[int], text: str) -> tuple[Any, _Walker]:
+    """Walk a whole node tree; the walker holds its positions and problems."""
+    walker = _Walker(file, budget, text)
     return walker.walk(node, (), (file, 1, 1)), walker
 
 
@@ -306,6 +387,11 @@ def load_data(
         raise ScenarioError(sorted(exc.problems, key=Problem.sort_key), file=shown) from None
 
 
+def _walk_scalar(node: Node, shown: str) -> Any:
+    value, _ = _plain(node, shown, [MAX_NODES], "")
+    return value
+
+
 def _resolve(path: Path) -> Path:
     try:
         return path.resolve()
@@ -327,12 +413,14 @@ def _load_tree(
 
 
 def _load_file(path: Path, shown: str, budget: list[int]) -> tuple[dict[str, Any], Positions]:
-    root = _parse_yaml(_read_text(path, shown), shown)
+    text = _read_text(path, shown)
+    root = _parse_yaml(text, shown)
     if root is None:
         _fail("is empty; a scenario needs name, horizon_days, leads, stages and roles", shown)
-    if not isinstance(root, dict):
-        _fail(f"top level must be a mapping (name:, stages:, ...), got {kind(root)}", shown, 1, 1)
-    data, walker = _plain(root, shown, budget)
+    if not isinstance(root, MappingNode):
+        got = kind([]) if isinstance(root, SequenceNode) else kind(_walk_scalar(root, shown))
+        _fail(f"top level must be a mapping (name:, stages:, ...), got {got}", shown, 1, 1)
+    data, walker = _plain(root, shown, budget, text)
     if walker.problems:
         raise ScenarioError(walker.problems)
     return data, walker.positions

@@ -401,7 +401,8 @@ def test_text_that_cannot_be_written_is_refused_at_validation(tmp_path: Path) ->
     """A lone surrogate (`"\\ud800"` in YAML) used to pass validate and crash run."""
     text = MINIMAL.replace("name: tiny\n", 'name: tiny\ndescription: "bad \\ud800"\n')
     (err,) = problems_of(write(tmp_path, "s.yaml", text)).problems
-    assert (err.path, err.line) == ("description", 2) and "lone surrogate" in err.message
+    assert err.line == 2  # libyaml refuses the escape itself; the pure-Python reader passes it on
+    assert "invalid Unicode character escape" in err.message or "lone surrogate" in err.message
     with pytest.raises(ScenarioError, match="lone surrogate"):
         load(write(tmp_path, "t.yaml", MINIMAL), {"description": "x\udc00"})
     from pydantic import ValidationError
