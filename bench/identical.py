@@ -47,6 +47,10 @@ def main() -> None:
     n = 20
     if args.smoke:
         scenarios, n = scenarios[:2], 3
+    if subprocess.run(["git", "rev-parse", "--verify", "-q", args.ref], cwd=ROOT,
+                      capture_output=True, check=False).returncode != 0:  # fmt: skip
+        print(f"not a git checkout with {args.ref}: nothing to compare with")
+        return
     with tempfile.TemporaryDirectory() as tmp:
         other = Path(tmp) / "ref"
         subprocess.run(["git", "worktree", "add", "--detach", "-q", str(other), args.ref],
