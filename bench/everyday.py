@@ -76,10 +76,10 @@ def bench_startup() -> None:
 
 
 def bench_event_cost(days: float) -> None:
-    from salessim import limits
-    from salessim.engine import Simulation
-    from salessim.scenario import Scenario
-    from salessim.streams import Streams
+    from salessim.engine.simulation import Simulation
+    from salessim.engine.streams import Streams
+    from salessim.experiment import limits
+    from salessim.scenario.models import Scenario
 
     scenario = Scenario.model_validate({
         "name": "events", "horizon_days": days, "leads": [{"source": "web", "per_day": 20}],
@@ -115,7 +115,7 @@ def chain_file(folder: Path, stages: int) -> Path:
 
 
 def bench_validation(sizes: list[int]) -> None:
-    from salessim import loader
+    from salessim.scenario import loader
 
     with tempfile.TemporaryDirectory() as tmp:
         for stages in sizes:

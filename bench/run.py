@@ -24,9 +24,9 @@ from typing import Any
 
 import simpy
 
-from salessim import loader
-from salessim.experiment import run_replication
-from salessim.scenario import Scenario
+from salessim.experiment.replications import run_replication
+from salessim.scenario import loader
+from salessim.scenario.models import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 TWO_LEVEL = ROOT / "scenarios" / "two_level.yaml"

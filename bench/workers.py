@@ -10,7 +10,8 @@ import argparse
 import time
 from pathlib import Path
 
-from salessim import experiment, loader
+from salessim.experiment import replications as experiment
+from salessim.scenario import loader
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -18,10 +18,12 @@ from typing import Any
 
 import pandas as pd
 
-from salessim import experiment, loader, whatif
-from salessim.experiment import RunResult
-from salessim.scenario import Scenario
-from salessim.streams import fresh_seed
+from salessim.engine.streams import fresh_seed
+from salessim.experiment import replications as experiment
+from salessim.experiment import whatif
+from salessim.experiment.replications import RunResult
+from salessim.scenario import loader
+from salessim.scenario.models import Scenario
 
 __all__ = ["WhatIf", "compare", "differences", "load", "run", "stress", "sweep"]
 

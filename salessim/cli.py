@@ -27,9 +27,10 @@ from salessim.errors import SalessimError, ScenarioError, WriteError
 if TYPE_CHECKING:  # imported where they are used, so `salessim --help` starts quickly
     import pandas as pd
 
-    from salessim import crm, experiment
-    from salessim.experiment import RunResult
-    from salessim.scenario import Scenario
+    from salessim.crm import export as crm
+    from salessim.experiment import replications as experiment
+    from salessim.experiment.replications import RunResult
+    from salessim.scenario.models import Scenario
 
 app = typer.Typer(
     help="Simulate sales-team structures and compare them. See docs/cli.md.",
@@ -105,7 +106,7 @@ NoLimitOpt = Annotated[
 def check_size(scenarios: Sequence[Scenario], n: int, workers: int | None, max_hours: float,
                no_limit: bool, leads: bool = False) -> None:  # fmt: skip
     """Refuse, before anything is written, a batch that would exhaust the machine."""
-    from salessim import limits
+    from salessim.experiment import limits
 
     if not no_limit:
         cores = workers or os.cpu_count() or 1
@@ -122,7 +123,7 @@ def guarded(action: Callable[[], T]) -> T:
     try:
         return action()
     except ScenarioError as exc:
-        from salessim import loader
+        from salessim.scenario import loader
 
         fail(loader.format_error(exc))
     except SalessimError as exc:
@@ -131,7 +132,7 @@ def guarded(action: Callable[[], T]) -> T:
 
 
 def load(path: Path, overrides: dict[str, object] | None = None) -> Scenario:
-    from salessim import loader
+    from salessim.scenario import loader
 
     return guarded(lambda: loader.load(path, overrides, BASE_FOLDERS))
 
@@ -160,7 +161,7 @@ def validate(
 
     Example: salessim validate scenarios/two_level.yaml
     """
-    from salessim import loader
+    from salessim.scenario import loader
 
     problems = []
     for path in files:
@@ -179,7 +180,7 @@ def schema() -> None:
 
     Example: salessim schema > scenario.schema.json
     """
-    from salessim.scenario import Scenario
+    from salessim.scenario.models import Scenario
 
     out_console.print_json(json.dumps(Scenario.model_json_schema(by_alias=True)))
 
@@ -196,8 +197,8 @@ def _run_one(
     done: Sequence[experiment.Replication] = (),
     on_chunk: Callable[[list[experiment.Replication]], None] | None = None,
 ) -> RunResult:
-    from salessim import experiment
     from salessim.errors import WorkerError
+    from salessim.experiment import replications as experiment
 
     cores = workers or os.cpu_count() or 1
     try:
@@ -312,7 +313,7 @@ def _locked(folder: Path) -> Iterator[None]:
 
     If the command fails in a folder it created and no finished replication is kept there, the
     folder is removed, so a failed first try never blocks the next command."""
-    from salessim import results
+    from salessim.experiment import results
 
     existed = folder.exists()
     lock = guarded(lambda: results.FolderLock(folder).__enter__())
@@ -346,7 +347,8 @@ def _say_kept(why: str, folder: Path, kept: str | None) -> None:
 
 def _start_folder(folder: Path, force: bool, resume: bool, seed: int | None, first: str) -> int:
     """Prepare a results folder (or, resuming, find the seed of the run in it)."""
-    from salessim import experiment, results
+    from salessim.experiment import replications as experiment
+    from salessim.experiment import results
 
     if not resume:
         guarded(lambda: results.prepare_folder(folder, force))
@@ -371,7 +373,7 @@ def _durable_run(
 
     With `resume`, a folder whose run already finished is read back, not run again.
     """
-    from salessim import results
+    from salessim.experiment import results
 
     bar = start(scenario.name)
     store = results.PartStore(folder)
@@ -404,7 +406,7 @@ def _durable_run(
 
 def _report(folder: Path, quiet: bool) -> None:
     """Write the folder's report.html; the results are already safe, so a failure only warns."""
-    from salessim import report
+    from salessim.report import page as report
 
     try:
         target = report.write(folder)
@@ -434,7 +436,7 @@ def report_cmd(
 
     Example: salessim report results/comparison
     """
-    from salessim import report
+    from salessim.report import page as report
 
     target = guarded(lambda: report.write(folder, out))
     out_console.print(f"Report: {target}", highlight=False)
@@ -465,7 +467,8 @@ def compare(
 
     Example: salessim compare scenarios/super_seller.yaml scenarios/three_step.yaml -n 200
     """
-    from salessim import experiment, results
+    from salessim.experiment import replications as experiment
+    from salessim.experiment import results
 
     if len(files) < 2:
         fail(f"Error: compare needs two or more scenario files, got {len(files)}; to simulate "
@@ -527,7 +530,7 @@ def sweep(
 
     Example: salessim sweep scenarios/two_level.yaml --set roles.designer.headcount=2,3,4
     """
-    from salessim import results, whatif
+    from salessim.experiment import results, whatif
 
     if not sets and from_csv is None:
         fail("Error: give at least one --set key.path=v1,v2,... or --from-csv points.csv")
@@ -578,7 +581,7 @@ def stress(
 
     Example: salessim stress scenarios/super_seller.yaml -n 200
     """
-    from salessim import results, whatif
+    from salessim.experiment import results, whatif
 
     scenario = load(file)
     when = (
@@ -620,7 +623,7 @@ WorkHoursOpt = Annotated[
 
 
 def _read_export(export: Path, columns: Path | None) -> crm.Deals:
-    from salessim import crm
+    from salessim.crm import export as crm
 
     deals = guarded(lambda: crm.read_export(export, columns))
     for line in deals.report_lines():
@@ -641,8 +644,9 @@ def calibrate_cmd(
 
     Example: salessim calibrate deals.csv --out scenarios/acme.yaml
     """
-    from salessim import calibrate as fitting
-    from salessim import loader, results
+    from salessim.crm import calibrate as fitting
+    from salessim.experiment import results
+    from salessim.scenario import loader
 
     if out.exists() and not force:
         fail(f"Error: {out} exists; pass --force to overwrite it or choose another --out")
@@ -679,9 +683,10 @@ def backtest_cmd(
 
     Example: salessim backtest deals.csv --train-until 2025-06-30 -n 500
     """
-    from salessim import backtest as backtesting
-    from salessim import calibrate as fitting
-    from salessim import experiment, results
+    from salessim.crm import backtest as backtesting
+    from salessim.crm import calibrate as fitting
+    from salessim.experiment import replications as experiment
+    from salessim.experiment import results
 
     try:
         cutoff = dt.date.fromisoformat(train_until)
@@ -720,7 +725,7 @@ def _backtest_rows(table: pd.DataFrame, currency: str) -> pd.DataFrame:
     """The backtest table as text: numbers rounded per metric, the interval in one column."""
     import pandas as pd
 
-    from salessim import backtest as backtesting
+    from salessim.crm import backtest as backtesting
     from salessim.numbers import human
 
     def show(value: float, metric: str) -> str:

@@ -13,9 +13,9 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from salessim import distributions as d
-from salessim import scenario as s
-from salessim import workforce as w
+from salessim.scenario import distributions as d
+from salessim.scenario import models as s
+from salessim.scenario import workforce as w
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("Top level", s.Scenario),

@@ -25,7 +25,7 @@ from salessim.numbers import human, metric_kind
 if TYPE_CHECKING:
     import pandas as pd
 
-    from salessim.experiment import RunResult
+    from salessim.experiment.replications import RunResult
 
 ProgressFn = Callable[[int], None]
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from salessim.scenario import Scenario
+from salessim.scenario.models import Scenario
 
 TINY: dict[str, Any] = {
     "name": "tiny",

@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from salessim import backtest, crm, experiment
 from salessim.cli import app
+from salessim.crm import backtest
+from salessim.crm import export as crm
+from salessim.experiment import replications as experiment
 
 from .conftest import make_scenario
 

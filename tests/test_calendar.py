@@ -7,8 +7,8 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from salessim.calendar import WorkCalendar, resolve
-from salessim.scenario import Calendar, CalendarOverride
+from salessim.engine.calendar import WorkCalendar, resolve
+from salessim.scenario.models import Calendar, CalendarOverride
 
 WEEKDAY_9_17 = Calendar(start="2026-01-05", hours=(9, 17))  # 2026-01-05 is a Monday
 

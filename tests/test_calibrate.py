@@ -11,8 +11,10 @@ import pytest
 from scipy import stats
 from typer.testing import CliRunner
 
-from salessim import calibrate, crm, loader
 from salessim.cli import app
+from salessim.crm import calibrate
+from salessim.crm import export as crm
+from salessim.scenario import loader
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"

@@ -203,8 +203,8 @@ def test_compare_one_file_says_to_use_run(tiny_file: Path, tmp_path: Path) -> No
 def test_a_failure_after_the_folder_was_made_removes_it(
     tiny_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from salessim import experiment
     from salessim.errors import SalessimError
+    from salessim.experiment import replications as experiment
 
     def broken(*args: object, **kwargs: object) -> None:
         raise SalessimError("the cluster went away")

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from salessim import crm
 from salessim.cli import app
+from salessim.crm import export as crm
 
 DATA = Path(__file__).resolve().parent / "data"
 runner = CliRunner()

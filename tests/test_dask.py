@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from salessim import experiment
 from salessim.errors import SalessimError
-from salessim.scenario import Scenario
+from salessim.experiment import replications as experiment
+from salessim.scenario.models import Scenario
 
 from .conftest import MINIMAL_YAML
 

@@ -8,9 +8,9 @@ import tracemalloc
 import pandas as pd
 import pytest
 
-from salessim import experiment
-from salessim.experiment import RunResult
-from salessim.scenario import Scenario
+from salessim.experiment import replications as experiment
+from salessim.experiment.replications import RunResult
+from salessim.scenario.models import Scenario
 
 from .conftest import TINY, make_scenario
 

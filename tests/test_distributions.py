@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from salessim.distributions import Distribution
+from salessim.scenario.distributions import Distribution
 
 ADAPTER: TypeAdapter[object] = TypeAdapter(Distribution)
 

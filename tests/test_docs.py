@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 from salessim import reference
-from salessim.experiment import run_replication
-from salessim.scenario import Scenario
+from salessim.experiment.replications import run_replication
+from salessim.scenario.models import Scenario
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

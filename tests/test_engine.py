@@ -9,12 +9,12 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from salessim.calendar import WorkCalendar, resolve
-from salessim.engine import TraceRow, simulate
-from salessim.experiment import run_replication
-from salessim.metrics import record
-from salessim.scenario import Scenario
-from salessim.streams import Streams
+from salessim.engine.calendar import WorkCalendar, resolve
+from salessim.engine.simulation import TraceRow, simulate
+from salessim.engine.streams import Streams
+from salessim.experiment.replications import run_replication
+from salessim.measures.metrics import record
+from salessim.scenario.models import Scenario
 
 from .conftest import make_scenario
 

@@ -32,8 +32,8 @@ from ruamel.yaml import YAML
 from typer.testing import CliRunner
 
 from salessim.cli import app
-from salessim.distributions import DIST_FAMILIES
-from salessim.loader import MAX_SHOWN
+from salessim.scenario.distributions import DIST_FAMILIES
+from salessim.scenario.loader import MAX_SHOWN
 
 from .conftest import Hang, hang_guard
 

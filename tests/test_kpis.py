@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from salessim.experiment import run_replication
-from salessim.kpis import MONTH_HOURS
-from salessim.scenario import Scenario
+from salessim.experiment.replications import run_replication
+from salessim.measures.kpis import MONTH_HOURS
+from salessim.scenario.models import Scenario
 
 from .conftest import deep_update
 
@@ -115,7 +115,7 @@ def test_queue_length_is_littles_law_of_the_waits() -> None:
 
 
 def test_monthly_costs_add_up_to_the_year() -> None:
-    from salessim.experiment import replicate
+    from salessim.experiment.replications import replicate
 
     roles = {
         "closer": {
@@ -142,7 +142,7 @@ def test_monthly_costs_add_up_to_the_year() -> None:
 
 
 def test_monthly_flows_add_up_to_the_year() -> None:
-    from salessim.experiment import replicate
+    from salessim.experiment.replications import replicate
 
     sc = certain_sale(
         horizon_days=365,
@@ -181,7 +181,7 @@ def test_queue_length_counts_leads_that_went_cold_while_waiting() -> None:
 
 
 def test_bonus_months_skip_the_month_cut_by_the_warm_up() -> None:
-    from salessim.experiment import replicate
+    from salessim.experiment.replications import replicate
 
     sc = certain_sale(
         horizon_days=365 / 12 * 4,

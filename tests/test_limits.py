@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from salessim import limits, loader
 from salessim.cli import app
-from salessim.engine import Simulation
-from salessim.streams import Streams
+from salessim.engine.simulation import Simulation
+from salessim.engine.streams import Streams
+from salessim.experiment import limits
+from salessim.scenario import loader
 
 from .conftest import MINIMAL_YAML, make_scenario
 
@@ -90,7 +91,7 @@ def test_the_limits_are_read_from_the_process() -> None:
     import sys
 
     code = ("import resource; resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30)); "
-            "from salessim import limits; print(limits.process_address_space_bytes())")  # fmt: skip
+            "from salessim.experiment import limits; print(limits.process_address_space_bytes())")  # fmt: skip
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert float(done.stdout) == 3 * 2**30
     assert limits.machine_memory_bytes() > 0

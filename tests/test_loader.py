@@ -1,4 +1,4 @@
-"""Tests of salessim.loader: YAML -> positions -> validated Scenario, with located problems."""
+"""Tests of salessim.scenario.loader: YAML -> positions -> validated Scenario, with located problems."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from salessim.errors import ScenarioError
-from salessim.loader import apply_overrides, format_error, load, load_data, parse_override
+from salessim.scenario.loader import apply_overrides, format_error, load, load_data, parse_override
 
 from .conftest import BROKEN_YAML as BROKEN
 from .conftest import MINIMAL_YAML as MINIMAL
@@ -331,7 +331,7 @@ def test_any_override_values_give_scenario_error_or_scenario(overrides: dict[str
 
 
 def test_an_event_on_a_date_is_the_same_as_its_day_number(tmp_path: Path) -> None:
-    from salessim import experiment
+    from salessim.experiment import replications as experiment
 
     start = "calendar: {start: 2026-01-05}\n"
     by_day = write(tmp_path, "a.yaml", MINIMAL + start + "events:\n"
@@ -379,7 +379,7 @@ def test_a_file_with_thousands_of_problems_shows_the_first_fifty(tmp_path: Path)
 def test_a_long_chain_of_stages_is_checked_in_one_pass() -> None:
     """4,000 stages chained by `next` (and one loop): the loop check walks each stage once, so
     it is linear; before, it walked every chain from every stage (cubic: minutes of CPU)."""
-    from salessim import crosscheck
+    from salessim.scenario import crosscheck
 
     n = 4000
     nexts = {f"s{i}": f"s{i + 1}" for i in range(n)} | {f"s{n}": "s0", "x": "won"}
@@ -407,7 +407,7 @@ def test_text_that_cannot_be_written_is_refused_at_validation(tmp_path: Path) ->
         load(write(tmp_path, "t.yaml", MINIMAL), {"description": "x\udc00"})
     from pydantic import ValidationError
 
-    from salessim.scenario import Scenario
+    from salessim.scenario.models import Scenario
 
     data = load(write(tmp_path, "u.yaml", MINIMAL)).model_dump()
     with pytest.raises(ValidationError, match="description: text that cannot be written"):

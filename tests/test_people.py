@@ -6,11 +6,11 @@ from typing import Any
 
 import numpy as np
 
-from salessim.engine import Simulation, TraceRow
-from salessim.experiment import replicate, run_replication
-from salessim.people import PersonRt
-from salessim.scenario import Scenario
-from salessim.streams import Streams
+from salessim.engine.people import PersonRt
+from salessim.engine.simulation import Simulation, TraceRow
+from salessim.engine.streams import Streams
+from salessim.experiment.replications import replicate, run_replication
+from salessim.scenario.models import Scenario
 
 from .conftest import make_scenario
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from salessim import loader
 from salessim.cli import app
-from salessim.scenario import Scenario
+from salessim.scenario import loader
+from salessim.scenario.models import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 

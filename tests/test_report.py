@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from salessim import report
 from salessim.cli import app
+from salessim.report import page as report
 
 from .conftest import MINIMAL_YAML
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from salessim.cli import app
 from salessim.errors import ResultsError, WriteError
-from salessim.results import LOCK_NAME, FolderLock
+from salessim.experiment.results import LOCK_NAME, FolderLock
 
 from .conftest import MINIMAL_YAML
 
@@ -39,7 +39,7 @@ def test_the_lock_of_a_killed_process_is_released(tiny_file: Path, tmp_path: Pat
     out = tmp_path / "out"
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from pathlib import Path; "
-         "from salessim.results import FolderLock\n"
+         "from salessim.experiment.results import FolderLock\n"
          f"with FolderLock(Path({str(out)!r})):\n    print('locked', flush=True); time.sleep(60)"],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -140,7 +140,7 @@ def test_a_forced_rerun_that_dies_in_its_final_write_is_never_mixed(
     tiny_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Old manifest beside new replications used to pass for a finished run."""
-    from salessim import results
+    from salessim.experiment import results
 
     out = tmp_path / "out"
     other = tmp_path / "other.yaml"
@@ -184,10 +184,10 @@ def test_a_report_refuses_runs_of_different_seeds(tiny_file: Path, tmp_path: Pat
 def test_a_full_disk_while_writing_the_report_is_an_error_exit(
     tiny_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from salessim import report
+    from salessim.report import page as report
 
     def disk_full(target: Path, text: str) -> None:
-        from salessim.results import _write_failure
+        from salessim.experiment.results import _write_failure
 
         raise WriteError(_write_failure(target, OSError(errno.ENOSPC, "No space left on device")))
 
@@ -213,7 +213,8 @@ def test_leftover_temporary_files_are_removed_when_a_command_starts(
 
 
 def test_wall_seconds_cover_every_session_of_a_resumed_run(tmp_path: Path) -> None:
-    from salessim import experiment, results
+    from salessim.experiment import replications as experiment
+    from salessim.experiment import results
 
     from .conftest import make_scenario
 

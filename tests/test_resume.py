@@ -12,9 +12,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from salessim import experiment, results
 from salessim.errors import ResultsError
-from salessim.scenario import Scenario
+from salessim.experiment import replications as experiment
+from salessim.experiment import results
+from salessim.scenario.models import Scenario
 
 from .conftest import MINIMAL_YAML
 

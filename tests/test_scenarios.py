@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from salessim import loader
-from salessim.experiment import run_replication
+from salessim.experiment.replications import run_replication
+from salessim.scenario import loader
 
 SCENARIOS = Path(__file__).resolve().parent.parent / "scenarios"
 

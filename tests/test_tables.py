@@ -7,7 +7,8 @@ import io
 import pandas as pd
 from rich.console import Console
 
-from salessim import experiment, tables
+from salessim import tables
+from salessim.experiment import replications as experiment
 
 from .conftest import make_scenario
 

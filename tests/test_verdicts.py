@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from salessim.verdicts import Difference, verdict
+from salessim.experiment.verdicts import Difference, verdict
 
 
 def d(metric: str, mean: float, base: float, low: float, high: float) -> Difference:

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from salessim import experiment, loader, whatif
 from salessim.errors import ScenarioError
-from salessim.scenario import Scenario
+from salessim.experiment import replications as experiment
+from salessim.experiment import whatif
+from salessim.scenario import loader
+from salessim.scenario.models import Scenario
 
 from .conftest import MINIMAL_YAML
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from salessim import experiment, loader
+from salessim.experiment import replications as experiment
+from salessim.scenario import loader
 
 HERE = Path(__file__).resolve().parent
 COLUMNS = {"lead": "Opportunity ID", "owner": "Opportunity Owner", "created_at": "Created Date",

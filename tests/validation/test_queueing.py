@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from salessim import loader
-from salessim.experiment import run_replication
-from salessim.scenario import Scenario
+from salessim.experiment.replications import run_replication
+from salessim.scenario import loader
+from salessim.scenario.models import Scenario
 
 from .theory import erlang_a_abandonment, mmc_mean_wait
 

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from salessim.tally import Tally
+from salessim.engine.tally import Tally
 
 MONTH_HOURS = 365 * 24 / 12
 DIP_DAYS = 90

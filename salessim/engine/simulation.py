@@ -19,14 +19,14 @@ from typing import Any
 
 import simpy
 
-from salessim.arrivals import arrival_chunks
-from salessim.calendar import WorkCalendar, resolve
-from salessim.customers import Customer, CustomerBook
-from salessim.funnel import WON, Lead, StageRt
-from salessim.people import PersonRt, Staffing
-from salessim.scenario import MIN_SESSION_HOURS, LeadSource, Scenario
-from salessim.streams import Streams
-from salessim.tally import Tally
+from salessim.engine.arrivals import arrival_chunks
+from salessim.engine.calendar import WorkCalendar, resolve
+from salessim.engine.customers import Customer, CustomerBook
+from salessim.engine.funnel import WON, Lead, StageRt
+from salessim.engine.people import PersonRt, Staffing
+from salessim.engine.streams import Streams
+from salessim.engine.tally import Tally
+from salessim.scenario.models import MIN_SESSION_HOURS, LeadSource, Scenario
 
 INF = math.inf
 CHUNK_DAYS = 64

@@ -21,13 +21,18 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from salessim.crosscheck import cross_check
 from salessim.errors import Problem, ScenarioError
-from salessim.keypath import KeyPath, format_path, parse_path
-from salessim.messages import Found, field_errors
-from salessim.overrides import OVERRIDE_FILE, apply_overrides, parse_override, try_overrides
-from salessim.scenario import MAX_NAME, Scenario, days_from_dates
-from salessim.yamlfile import Positions, load_data
+from salessim.scenario.crosscheck import cross_check
+from salessim.scenario.keypath import KeyPath, format_path, parse_path
+from salessim.scenario.messages import Found, field_errors
+from salessim.scenario.models import MAX_NAME, Scenario, days_from_dates
+from salessim.scenario.overrides import (
+    OVERRIDE_FILE,
+    apply_overrides,
+    parse_override,
+    try_overrides,
+)
+from salessim.scenario.yamlfile import Positions, load_data
 
 MAX_SHOWN = 50
 """A message lists at most this many problems, then how many more there are."""

@@ -28,8 +28,8 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
 from salessim.errors import Problem, ScenarioError
-from salessim.keypath import KeyPath, format_path
-from salessim.messages import kind, show, yaml_text
+from salessim.scenario.keypath import KeyPath, format_path
+from salessim.scenario.messages import kind, show, yaml_text
 
 MAX_BYTES = 1_000_000
 MAX_NODES = 100_000

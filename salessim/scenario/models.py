@@ -14,8 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-from salessim.distributions import Distribution, Fixed
-from salessim.workforce import Absence, Customers, Event, Workforce
+from salessim.scenario.distributions import Distribution, Fixed
+from salessim.scenario.workforce import Absence, Customers, Event, Workforce
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -309,7 +309,7 @@ class Scenario(Model):
     def _consistent(self, info: ValidationInfo) -> Scenario:
         if info.context and info.context.get("skip_cross_check"):
             return self
-        from salessim.crosscheck import cross_check
+        from salessim.scenario.crosscheck import cross_check
 
         problems = cross_check(self.model_dump(by_alias=True))
         if problems:
@@ -317,7 +317,7 @@ class Scenario(Model):
         return self
 
     def role_workforce(self, role: str) -> Workforce:
-        from salessim.workforce import merge_workforce
+        from salessim.scenario.workforce import merge_workforce
 
         return merge_workforce(self.workforce, self.roles[role].workforce)
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from salessim.scenario import Scenario
+from salessim.scenario.models import Scenario
 
 if TYPE_CHECKING:
-    from salessim.engine import Lead, Simulation, StageRt
-    from salessim.people import PersonRt
+    from salessim.engine.people import PersonRt
+    from salessim.engine.simulation import Lead, Simulation, StageRt
 
 WEEK = 168.0
 

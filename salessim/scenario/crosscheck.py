@@ -264,7 +264,7 @@ def _check_role_workforce(
     """A role's `workforce:` merged into the scenario's must still be valid."""
     from pydantic import ValidationError
 
-    from salessim.workforce import Workforce, deep_merge
+    from salessim.scenario.workforce import Workforce, deep_merge
 
     problems: list[tuple[str, str]] = []
     base = data.get("workforce") or {}

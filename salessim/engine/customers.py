@@ -12,11 +12,11 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
-from salessim.workforce import Customers
+from salessim.scenario.workforce import Customers
 
 if TYPE_CHECKING:
-    from salessim.engine import Simulation
-    from salessim.people import PersonRt
+    from salessim.engine.people import PersonRt
+    from salessim.engine.simulation import Simulation
 
 INF = math.inf
 YEAR_HOURS = 365 * 24.0

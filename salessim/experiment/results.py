@@ -29,8 +29,8 @@ import simpy
 
 import salessim
 from salessim.errors import ResultsError, WriteError
-from salessim.experiment import RunResult, timeseries_bands
-from salessim.scenario import Scenario
+from salessim.experiment.replications import RunResult, timeseries_bands
+from salessim.scenario.models import Scenario
 
 RUN_FILES = (
     "manifest.json",

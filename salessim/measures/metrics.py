@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from salessim import kpis
-from salessim.tally import Tally, person_row
+from salessim.engine.tally import Tally, person_row
+from salessim.measures import kpis
 
 Record = dict[str, float]
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from salessim.defaults import DEFAULT_MAX_HOURS
 from salessim.errors import SalessimError
-from salessim.scenario import Scenario
+from salessim.scenario.models import Scenario
 
 SECONDS_PER_EVENT = 5e-6
 BYTES_PER_LIVE_LEAD = 800

@@ -19,12 +19,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from salessim import charts
-from salessim.charts import RunData
 from salessim.errors import ResultsError
+from salessim.experiment.results import write_text
+from salessim.experiment.whatif import SWEEP_METRICS
 from salessim.numbers import human, metric_kind
-from salessim.results import write_text
-from salessim.whatif import SWEEP_METRICS
+from salessim.report import charts
+from salessim.report.charts import RunData
 
 MAX_RUNS_DRAWN = 8
 SWEEP_STATS = {f"{m}.{stat}" for m in SWEEP_METRICS for stat in ("mean", "ci_low", "ci_high",

@@ -26,13 +26,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from salessim import verdicts
-from salessim.engine import simulate
+from salessim.engine.simulation import simulate
+from salessim.engine.streams import Streams, fresh_seed
 from salessim.errors import SalessimError, WorkerError
-from salessim.metrics import Record, people_rows, record, timeseries_rows
-from salessim.scenario import Scenario
-from salessim.streams import Streams, fresh_seed
-from salessim.verdicts import Difference
+from salessim.experiment import verdicts
+from salessim.experiment.verdicts import Difference
+from salessim.measures.metrics import Record, people_rows, record, timeseries_rows
+from salessim.scenario.models import Scenario
 
 Progress = Callable[[int], None]
 MIN_REPLICATIONS_PER_WORKER = 4

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from salessim.customers import Customer
-    from salessim.people import PersonRt
+    from salessim.engine.customers import Customer
+    from salessim.engine.people import PersonRt
 
 INF = float("inf")
 WON = -1

@@ -19,8 +19,8 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from salessim.keypath import Key, KeyPath, format_path, get_path
-from salessim.scenario import Scenario
+from salessim.scenario.keypath import Key, KeyPath, format_path, get_path
+from salessim.scenario.models import Scenario
 
 _NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$"
 _NUMBER = {"float_type", "float_parsing", "decimal_type", "decimal_parsing"}

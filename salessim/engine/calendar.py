@@ -14,7 +14,7 @@ import math
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 
-from salessim.scenario import WEEKDAYS, Calendar, CalendarOverride
+from salessim.scenario.models import WEEKDAYS, Calendar, CalendarOverride
 
 INF = math.inf
 

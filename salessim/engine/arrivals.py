@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from salessim.scenario import LeadSource, Scenario
+from salessim.scenario.models import LeadSource, Scenario
 
 CHUNK_DAYS = 64
 Arrival = tuple[float, float, float, list[float]]  # time (h), value, patience (h), uniforms

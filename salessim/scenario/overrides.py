@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from salessim.errors import Problem, ScenarioError
-from salessim.keypath import KeyPath, format_path, parse_path
-from salessim.messages import kind
-from salessim.yamlfile import read_value
+from salessim.scenario.keypath import KeyPath, format_path, parse_path
+from salessim.scenario.messages import kind
+from salessim.scenario.yamlfile import read_value
 
 OVERRIDE_FILE = "--set"
 

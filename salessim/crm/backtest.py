@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from salessim import calibrate as fit
-from salessim import experiment
-from salessim.crm import Deals, cycle_days
+from salessim.crm import calibrate as fit
+from salessim.crm.export import Deals, cycle_days
 from salessim.errors import SalessimError
-from salessim.experiment import RunResult
-from salessim.scenario import Scenario
+from salessim.experiment import replications as experiment
+from salessim.experiment.replications import RunResult
+from salessim.scenario.models import Scenario
 
 # the monthly metrics compared, and how to round them for people (see report.human)
 METRICS = {"won": "count", "revenue": "money", "win_rate": "ratio", "cycle_days": "count"}

@@ -30,7 +30,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from scipy import stats
 
-from salessim.crm import Deals, ExportError, cycle_days, outcome_of
+from salessim.crm.export import Deals, ExportError, cycle_days, outcome_of
 from salessim.defaults import DEFAULT_WORK_HOURS
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import simpy
 
-from salessim.calendar import WorkCalendar, merge_intervals, restricted
-from salessim.workforce import Event, RampUp, Workforce
+from salessim.engine.calendar import WorkCalendar, merge_intervals, restricted
+from salessim.scenario.workforce import Event, RampUp, Workforce
 
 if TYPE_CHECKING:
-    from salessim.engine import Lead, Simulation, StageRt
+    from salessim.engine.simulation import Lead, Simulation, StageRt
 
 INF = math.inf
 YEAR_HOURS = 365 * 24.0

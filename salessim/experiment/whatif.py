@@ -17,13 +17,14 @@ from typing import Any
 
 import pandas as pd
 
-from salessim import experiment, loader
 from salessim.errors import Problem, SalessimError, ScenarioError
-from salessim.experiment import RunResult
-from salessim.overrides import OVERRIDE_FILE
-from salessim.scenario import Scenario
-from salessim.workforce import Event
-from salessim.yamlfile import read_value
+from salessim.experiment import replications as experiment
+from salessim.experiment.replications import RunResult
+from salessim.scenario import loader
+from salessim.scenario.models import Scenario
+from salessim.scenario.overrides import OVERRIDE_FILE
+from salessim.scenario.workforce import Event
+from salessim.scenario.yamlfile import read_value
 
 SWEEP_METRICS = ("revenue", "profit", "won", "lead_to_won", "leads_contacted", "lost_cold",
                  "wait_first_contact_hours_mean", "top_person_revenue_share")  # fmt: skip
