@@ -15,13 +15,9 @@ docs/python.md.
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-try:
-    __version__ = version("salessim")
-except PackageNotFoundError:  # running from a source tree without installation
-    __version__ = "0.0.0+unknown"
+from salessim.version import __version__
 
 API = ("load", "run", "compare", "differences", "sweep", "stress", "WhatIf")
 __all__ = ["__version__", *API]

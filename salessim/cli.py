@@ -46,7 +46,7 @@ Start = Callable[[str], "tables.ProgressFn | None"]
 
 def _version(value: bool) -> None:
     if value:
-        from salessim import __version__
+        from salessim.version import __version__
 
         out_console.print(f"salessim {__version__}", highlight=False)
         raise typer.Exit()

@@ -91,7 +91,8 @@ def test_the_limits_are_read_from_the_process() -> None:
     import sys
 
     code = ("import resource; resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30)); "
-            "from salessim.experiment import limits; print(limits.process_address_space_bytes())")  # fmt: skip
+            "from salessim.experiment import limits; "
+            "print(limits.process_address_space_bytes())")  # fmt: skip
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert float(done.stdout) == 3 * 2**30
     assert limits.machine_memory_bytes() > 0

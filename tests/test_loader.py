@@ -1,4 +1,4 @@
-"""Tests of salessim.scenario.loader: YAML -> positions -> validated Scenario, with located problems."""
+"""salessim.scenario.loader: YAML -> positions -> validated Scenario, with located problems."""
 
 from __future__ import annotations
 

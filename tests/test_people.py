@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from salessim.engine.people import PersonRt
+from salessim.engine.records import PersonRt
 from salessim.engine.simulation import Simulation, TraceRow
 from salessim.engine.streams import Streams
 from salessim.experiment.replications import replicate, run_replication

@@ -12,34 +12,22 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from salessim.engine.records import Customer
 from salessim.scenario.workforce import Customers
 
 if TYPE_CHECKING:
-    from salessim.engine.people import PersonRt
-    from salessim.engine.simulation import Simulation
+    from salessim.engine.context import Engine
+    from salessim.engine.records import PersonRt
 
 INF = math.inf
 YEAR_HOURS = 365 * 24.0
 MONTH_HOURS = YEAR_HOURS / 12
 
 
-class Customer:
-    __slots__ = ("owner", "active", "churn_at", "lost_with_owner", "won_at", "ended_at", "revenue")
-
-    def __init__(self, owner: PersonRt | None, churn_at: float, won_at: float, value: float):
-        self.owner = owner
-        self.active = True
-        self.churn_at = churn_at
-        self.lost_with_owner = False
-        self.won_at = won_at
-        self.ended_at = churn_at
-        self.revenue = value
-
-
 class CustomerBook:
     """All customers of one replication and the processes acting on them."""
 
-    def __init__(self, sim: Simulation, spec: Customers) -> None:
+    def __init__(self, sim: Engine, spec: Customers) -> None:
         self.sim = sim
         self.spec = spec
         self.rng = sim.streams("customers")

@@ -1,123 +1,30 @@
 """People over time: who is employed, present and how productive, and when that changes.
 
-`PersonRt` is the running state of one occupant of a seat (`designer[1]`); `Staffing` creates
-occupants, draws their absences and resignation dates, applies scheduled events, hires
-replacements after a delay, runs probation and hands their leads and customers over when they
-leave. A person's availability is a `WorkCalendar` (their role's calendar, limited to their
-employment, minus absences), so the engine's work arithmetic never schedules work while they are
-away. The work loop itself lives in `engine`.
+A `records.PersonRt` is the running state of one occupant of a seat (`designer[1]`);
+`Staffing` creates occupants, draws their absences and resignation dates, applies scheduled
+events, hires replacements after a delay, runs probation and hands their leads and customers
+over when they leave. A person's availability is a `WorkCalendar` (their role's calendar,
+limited to their employment, minus absences), so the work arithmetic never schedules work while
+they are away. The work loop itself lives in `simulation`.
 """
 
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
-from collections import deque
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import simpy
 
-from salessim.engine.calendar import WorkCalendar, merge_intervals, restricted
-from salessim.scenario.workforce import Event, RampUp, Workforce
+from salessim.engine.calendar import merge_intervals, restricted
+from salessim.engine.records import PersonRt
+from salessim.scenario.workforce import Event, Workforce
 
 if TYPE_CHECKING:
-    from salessim.engine.simulation import Lead, Simulation, StageRt
+    from salessim.engine.context import Engine
 
 INF = math.inf
 YEAR_HOURS = 365 * 24.0
-
-
-class PersonRt:
-    """Running state of one person: availability, skill, queue of booked leads and records."""
-
-    __slots__ = (
-        "name", "role", "seat", "generation", "cal", "stages", "work_time", "success",
-        "resignation_rate", "hired", "notice_at", "leaves", "effort", "ramp", "holes", "gone",
-        "reason", "personal", "wake", "timer_at", "busy_until", "last_stage", "week",
-        "week_hours", "week_cap", "stage_week", "busy_hours", "available_hours",
-        "hours_by_stage", "attempts", "successes", "deals", "revenue", "revenue_repeat",
-        "customers", "customers_lost", "wf", "revenue_window", "commission", "monthly",
-        "pending", "last_booked", "shares", "limited", "overhead", "commission_rate",
-        "sourcing_rate",
-    )  # fmt: skip
-
-    def __init__(self, name: str, role: str, seat: int, hired: float, wf: Workforce) -> None:
-        self.name = name
-        self.role = role
-        self.seat = seat
-        self.generation = 0
-        self.wf = wf
-        self.cal = WorkCalendar([])
-        self.stages: list[StageRt] = []
-        self.work_time = 1.0
-        self.success = 1.0
-        self.resignation_rate = wf.resignation.annual_rate
-        self.hired = hired
-        self.notice_at = INF
-        self.leaves = INF
-        self.effort = wf.resignation.notice_effort
-        self.ramp: RampUp | None = None
-        self.holes: list[tuple[float, float]] = []
-        self.gone = False
-        self.reason = ""
-        self.personal: dict[int, deque[Lead]] = {}
-        self.wake: simpy.Event | None = None
-        self.timer_at = -1.0
-        self.busy_until = 0.0
-        self.last_stage = -1
-        self.week = -1
-        self.week_hours = 0.0
-        self.week_cap = INF
-        self.stage_week: dict[int, float] = {}
-        self.busy_hours = 0.0
-        self.available_hours = 0.0
-        self.hours_by_stage: dict[str, float] = {}
-        self.attempts = 0
-        self.successes = 0
-        self.deals = 0
-        self.revenue = 0.0
-        self.revenue_repeat = 0.0
-        self.customers: list[Any] = []
-        self.customers_lost = 0
-        self.revenue_window = 0.0
-        self.commission = 0.0
-        self.monthly: dict[int, float] = {}
-        self.pending = 0
-        self.last_booked = -1.0
-        self.shares = False
-        self.limited = False
-        self.overhead = 0.0
-        self.commission_rate = 0.0
-        self.sourcing_rate = 0.0
-
-    def employed(self, t: float) -> bool:
-        return self.hired <= t < self.leaves and not self.gone
-
-    def on_leave(self, t: float) -> bool:
-        """Sick, on vacation or on a scheduled absence at `t`."""
-        i = bisect_right(self.holes, (t, INF)) - 1
-        return i >= 0 and t < self.holes[i][1]
-
-    def present(self, t: float) -> bool:
-        """Employed and not on leave at `t` (off-hours still count as present)."""
-        return self.employed(t) and not self.on_leave(t)
-
-    def productivity(self, t: float) -> float:
-        """Ramp-up factor in (0, 1] times notice effort: divides work time, multiplies success."""
-        ramp = self.ramp
-        if ramp is None and t < self.notice_at:
-            return 1.0
-        f = 1.0
-        if ramp is not None and ramp.days > 0:
-            x = min(max((t - self.hired) / (ramp.days * 24), 0.0), 1.0)
-            if ramp.shape == "s_curve":
-                x = x * x * (3 - 2 * x)
-            f = ramp.start + (1 - ramp.start) * x
-        if t >= self.notice_at:
-            f *= self.effort
-        return f
 
 
 def draw_absences(
@@ -197,7 +104,7 @@ class SeatEvents:
 class Staffing:
     """Creates the people of a simulation and changes them over time."""
 
-    def __init__(self, sim: Simulation) -> None:
+    def __init__(self, sim: Engine) -> None:
         self.sim = sim
         sc = sim.scenario
         self.workforce = {role: sc.role_workforce(role) for role in sc.roles}
@@ -251,11 +158,11 @@ class Staffing:
             if hired >= sim.warmup:
                 self.hires += 1
                 self.hiring_cost += wf.resignation.hiring_cost
-                sim.tally.daily_hiring[int(hired // 24)] += wf.resignation.hiring_cost
+                sim.pay_hiring(hired, wf.resignation.hiring_cost)
         self._draw_tenure(person, skill.vacations if skill else [])
         self.people.append(person)
         sim.add_person(person)
-        sim.customers.adopt(person)
+        sim.person_joined(person)
         return person
 
     def _draw_tenure(self, person: PersonRt, vacations: list[Any]) -> None:
@@ -323,7 +230,7 @@ class Staffing:
             else:
                 self.resignations += 1
         sim.hand_over(person)
-        sim.customers.owner_left(person)
+        sim.person_left(person)
         sim.wake(person)
         wf = person.wf
         if wf.resignation.replace:

@@ -21,9 +21,9 @@ import simpy
 
 from salessim.engine.arrivals import arrival_chunks
 from salessim.engine.calendar import WorkCalendar, resolve
-from salessim.engine.customers import Customer, CustomerBook
-from salessim.engine.funnel import WON, Lead, StageRt
-from salessim.engine.people import PersonRt, Staffing
+from salessim.engine.customers import CustomerBook
+from salessim.engine.people import Staffing
+from salessim.engine.records import WON, Customer, Lead, PersonRt, StageRt
 from salessim.engine.streams import Streams
 from salessim.engine.tally import Tally
 from salessim.scenario.models import MIN_SESSION_HOURS, LeadSource, Scenario
@@ -115,6 +115,15 @@ class Simulation:
             st.workers.append(person)
         self.role_people[person.role].append(person)
         self.env.process(self._person(person))
+
+    def pay_hiring(self, t: float, cost: float) -> None:
+        self.tally.daily_hiring[int(t // 24)] += cost
+
+    def person_joined(self, person: PersonRt) -> None:
+        self.customers.adopt(person)
+
+    def person_left(self, person: PersonRt) -> None:
+        self.customers.owner_left(person)
 
     def at(self, t: float, action: Callable[[], Any]) -> None:
         """Call `action` at simulated time `t` (now if `t` is in the past)."""
@@ -555,7 +564,7 @@ class Simulation:
                 self.tally.still_open(lead)
                 if self.lead_log is not None and lead.counted:
                     self.lead_log.append(self._log_row(lead, "open", self.horizon, None, 0.0))
-        self.tally.finish(self)
+        self.tally.finish(self.staffing, self.customers)
         return self.tally
 
 

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 from salessim.scenario.models import Scenario
 
 if TYPE_CHECKING:
-    from salessim.engine.people import PersonRt
-    from salessim.engine.simulation import Lead, Simulation, StageRt
+    from salessim.engine.customers import CustomerBook
+    from salessim.engine.people import Staffing
+    from salessim.engine.records import Lead, PersonRt, StageRt
 
 WEEK = 168.0
 
@@ -144,8 +145,7 @@ class Tally:
         if hi > lo:
             self.lead_hours += hi - lo
 
-    def finish(self, sim: Simulation) -> None:
-        staffing = sim.staffing
+    def finish(self, staffing: Staffing, customers: CustomerBook) -> None:
         self.people = staffing.people
         self.staffing = {
             "resignations": staffing.resignations,
@@ -153,9 +153,9 @@ class Tally:
             "hires": staffing.hires,
             "hiring_cost": staffing.hiring_cost,
         }
-        self.customers = sim.customers.counts(self.warmup, self.horizon)
-        self.customers_lost_with_owner = sim.customers.lost_with_owner
-        self.revenue_lost_with_owner = sim.customers.lost_revenue
+        self.customers = customers.counts(self.warmup, self.horizon)
+        self.customers_lost_with_owner = customers.lost_with_owner
+        self.revenue_lost_with_owner = customers.lost_revenue
         self.leavers = sorted(p.leaves for p in staffing.people if p.leaves < self.horizon)
 
     @staticmethod

@@ -27,10 +27,10 @@ import numpy as np
 import pandas as pd
 import simpy
 
-import salessim
 from salessim.errors import ResultsError, WriteError
 from salessim.experiment.replications import RunResult, timeseries_bands
 from salessim.scenario.models import Scenario
+from salessim.version import __version__
 
 RUN_FILES = (
     "manifest.json",
@@ -260,7 +260,7 @@ def manifest(result: RunResult) -> dict[str, Any]:
         "wall_seconds": round(result.wall_seconds, 3),
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "versions": {
-            "salessim": salessim.__version__,
+            "salessim": __version__,
             "python": platform.python_version(),
             "simpy": simpy.__version__,
             "numpy": np.__version__,

@@ -1,0 +1,194 @@
+"""The runtime records of one replication: a lead on its journey, a stage with its queue, a
+person with their availability and tallies, a won customer.
+
+Plain slotted classes (a person also answers where they are at a time), created and mutated by
+the engine's behaviour modules (`simulation`, `people`, `customers`) and read by `tally`. They
+import nothing of the engine above them, so the engine's modules form no circle.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from salessim.engine.calendar import WorkCalendar
+from salessim.scenario.workforce import RampUp, Workforce
+
+if TYPE_CHECKING:
+    import simpy
+
+INF = float("inf")
+WON = -1
+
+
+class Lead:
+    """One prospect's journey (or one repeat purchase); `outcome` stays None while open."""
+
+    __slots__ = ("id", "source", "arrived", "value", "deadline", "u", "counted", "contacted",
+                 "outcome", "tries", "repeat", "customer", "by", "queued", "path", "at",
+                 "team")  # fmt: skip
+
+    def __init__(self, lid: int, source: int, arrived: float, value: float, deadline: float,
+                 u: list[float], counted: bool) -> None:  # fmt: skip
+        self.id = lid
+        self.source = source
+        self.arrived = arrived
+        self.value = value
+        self.deadline = deadline
+        self.u = u
+        self.counted = counted
+        self.contacted = -1.0
+        self.outcome: str | None = None
+        self.tries = 0
+        self.repeat = False
+        self.customer: Customer | None = None
+        self.by: PersonRt | None = None
+        self.queued = arrived
+        self.at = -1
+        self.path: list[str] | None = None
+        self.team: list[PersonRt] = []
+
+
+class StageRt:
+    """Runtime state of a stage: its team queue, idle people able to work it, and counters."""
+
+    __slots__ = ("name", "index", "queue", "idle", "success", "next", "work", "delay",
+                 "no_show", "attempts", "retry_delay", "retry_rng", "prospecting",
+                 "leads_per_hour", "prospect_rng", "source", "entered", "worked", "succeeded",
+                 "no_shows", "workers", "wait_hours", "waits", "daily_entered",
+                 "daily_succeeded")  # fmt: skip
+
+    def __init__(self, name: str, index: int) -> None:
+        self.name = name
+        self.index = index
+        self.queue: deque[Lead] = deque()
+        self.idle: dict[PersonRt, None] = {}
+        self.success = 1.0
+        self.next: int = WON
+        self.work: Callable[[], float] = lambda: 0.0
+        self.delay: Callable[[], float] | None = None
+        self.no_show = 0.0
+        self.attempts = 0
+        self.retry_delay: Callable[[], float] = lambda: 0.0
+        self.retry_rng: np.random.Generator | None = None
+        self.prospecting = False
+        self.leads_per_hour = 0.0
+        self.prospect_rng: np.random.Generator | None = None
+        self.source = -1
+        self.entered = 0
+        self.worked = 0
+        self.succeeded = 0
+        self.no_shows = 0
+        self.workers: list[PersonRt] = []
+        self.wait_hours = 0.0
+        self.waits = 0
+        self.daily_entered: list[float] = []
+        self.daily_succeeded: list[float] = []
+
+
+class PersonRt:
+    """Running state of one person: availability, skill, queue of booked leads and records."""
+
+    __slots__ = (
+        "name", "role", "seat", "generation", "cal", "stages", "work_time", "success",
+        "resignation_rate", "hired", "notice_at", "leaves", "effort", "ramp", "holes", "gone",
+        "reason", "personal", "wake", "timer_at", "busy_until", "last_stage", "week",
+        "week_hours", "week_cap", "stage_week", "busy_hours", "available_hours",
+        "hours_by_stage", "attempts", "successes", "deals", "revenue", "revenue_repeat",
+        "customers", "customers_lost", "wf", "revenue_window", "commission", "monthly",
+        "pending", "last_booked", "shares", "limited", "overhead", "commission_rate",
+        "sourcing_rate",
+    )  # fmt: skip
+
+    def __init__(self, name: str, role: str, seat: int, hired: float, wf: Workforce) -> None:
+        self.name = name
+        self.role = role
+        self.seat = seat
+        self.generation = 0
+        self.wf = wf
+        self.cal = WorkCalendar([])
+        self.stages: list[StageRt] = []
+        self.work_time = 1.0
+        self.success = 1.0
+        self.resignation_rate = wf.resignation.annual_rate
+        self.hired = hired
+        self.notice_at = INF
+        self.leaves = INF
+        self.effort = wf.resignation.notice_effort
+        self.ramp: RampUp | None = None
+        self.holes: list[tuple[float, float]] = []
+        self.gone = False
+        self.reason = ""
+        self.personal: dict[int, deque[Lead]] = {}
+        self.wake: simpy.Event | None = None
+        self.timer_at = -1.0
+        self.busy_until = 0.0
+        self.last_stage = -1
+        self.week = -1
+        self.week_hours = 0.0
+        self.week_cap = INF
+        self.stage_week: dict[int, float] = {}
+        self.busy_hours = 0.0
+        self.available_hours = 0.0
+        self.hours_by_stage: dict[str, float] = {}
+        self.attempts = 0
+        self.successes = 0
+        self.deals = 0
+        self.revenue = 0.0
+        self.revenue_repeat = 0.0
+        self.customers: list[Any] = []
+        self.customers_lost = 0
+        self.revenue_window = 0.0
+        self.commission = 0.0
+        self.monthly: dict[int, float] = {}
+        self.pending = 0
+        self.last_booked = -1.0
+        self.shares = False
+        self.limited = False
+        self.overhead = 0.0
+        self.commission_rate = 0.0
+        self.sourcing_rate = 0.0
+
+    def employed(self, t: float) -> bool:
+        return self.hired <= t < self.leaves and not self.gone
+
+    def on_leave(self, t: float) -> bool:
+        """Sick, on vacation or on a scheduled absence at `t`."""
+        i = bisect_right(self.holes, (t, INF)) - 1
+        return i >= 0 and t < self.holes[i][1]
+
+    def present(self, t: float) -> bool:
+        """Employed and not on leave at `t` (off-hours still count as present)."""
+        return self.employed(t) and not self.on_leave(t)
+
+    def productivity(self, t: float) -> float:
+        """Ramp-up factor in (0, 1] times notice effort: divides work time, multiplies success."""
+        ramp = self.ramp
+        if ramp is None and t < self.notice_at:
+            return 1.0
+        f = 1.0
+        if ramp is not None and ramp.days > 0:
+            x = min(max((t - self.hired) / (ramp.days * 24), 0.0), 1.0)
+            if ramp.shape == "s_curve":
+                x = x * x * (3 - 2 * x)
+            f = ramp.start + (1 - ramp.start) * x
+        if t >= self.notice_at:
+            f *= self.effort
+        return f
+
+
+class Customer:
+    __slots__ = ("owner", "active", "churn_at", "lost_with_owner", "won_at", "ended_at", "revenue")
+
+    def __init__(self, owner: PersonRt | None, churn_at: float, won_at: float, value: float):
+        self.owner = owner
+        self.active = True
+        self.churn_at = churn_at
+        self.lost_with_owner = False
+        self.won_at = won_at
+        self.ended_at = churn_at
+        self.revenue = value
