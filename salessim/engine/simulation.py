@@ -24,9 +24,11 @@ from salessim.engine.calendar import WorkCalendar, resolve
 from salessim.engine.customers import CustomerBook
 from salessim.engine.people import Staffing
 from salessim.engine.records import WON, Customer, Lead, PersonRt, StageRt
+from salessim.engine.routing import Router
 from salessim.engine.streams import Streams
 from salessim.engine.tally import Tally
-from salessim.scenario.models import MIN_SESSION_HOURS, LeadSource, Scenario
+from salessim.engine.work import Productivity, Prospecting
+from salessim.scenario.models import LeadSource, Scenario
 
 INF = math.inf
 CHUNK_DAYS = 64
@@ -40,7 +42,9 @@ class Simulation:
     """A scenario brought to life in a SimPy environment for one replication."""
 
     def __init__(self, scenario: Scenario, streams: Streams, trace: list[TraceRow] | None = None,
-                 lead_log: list[dict[str, Any]] | None = None):  # fmt: skip
+                 lead_log: list[dict[str, Any]] | None = None, router: Router | None = None,
+                 productivity: Productivity | None = None,
+                 prospecting: Prospecting | None = None):  # fmt: skip
         self.scenario = scenario
         self.lead_log = lead_log
         self.streams = streams
@@ -58,6 +62,9 @@ class Simulation:
         self.role_people: dict[str, list[PersonRt]] = {role: [] for role in scenario.roles}
         # streams of people are keyed by role position, so renaming a role changes nothing
         self.role_index = {role: i for i, role in enumerate(scenario.roles)}
+        self.router = router or Router()
+        self.productivity = productivity or Productivity()
+        self.prospecting = prospecting or Prospecting()
         self.customers = CustomerBook(self, scenario.customers)
         self.staffing = Staffing(self)
         self.staffing.start()
@@ -175,12 +182,11 @@ class Simulation:
 
     def _prospected(self, st: StageRt, person: PersonRt, base_hours: float, f: float) -> None:
         """A finished prospecting session: new leads found enter the stage after it."""
-        rng = st.prospect_rng
-        assert rng is not None
-        mean = st.leads_per_hour * base_hours * person.success * f
-        n = int(rng.poisson(mean)) if mean > 0 else 0
+        n = self.prospecting.found(st, person, base_hours, f)
         if n == 0:
             return
+        rng = st.prospect_rng
+        assert rng is not None
         now = self.env.now
         values = self.scenario.deal_value.sample(rng, n).tolist()
         uniforms = rng.random((n, 2 * len(self.stages))).tolist()
@@ -203,8 +209,7 @@ class Simulation:
         lead.customer = customer
         self.open[lead.id] = lead
         st = self.stages[self.stage_index[stage]]
-        target = owner if owner is not None and st in owner.stages else None
-        self._enqueue(lead, st, target)
+        self._enqueue(lead, st, self.router.repeat_order(owner, st))
 
     def repeat_won(self, value: float, customer: Customer) -> None:
         now = self.env.now
@@ -243,32 +248,12 @@ class Simulation:
                 st.entered += 1
                 st.daily_entered[int(self.env.now // 24)] += 1
             delay_hours = st.delay() * 24 * residual if st.delay is not None else 0.0
-            target = self._book(st, by) if st.delay is not None else None
+            target = self.router.book(st, by, self.env.now) if st.delay is not None else None
         booked = not retry and st.delay is not None
         if delay_hours:
             self.at(self.env.now + delay_hours, lambda: self._deliver(lead, st, target, booked))
         else:
             self._deliver(lead, st, target, booked)
-
-    def _book(self, st: StageRt, by: PersonRt | None) -> PersonRt | None:
-        """Who a booked lead is booked with: the person who booked it if they can, else the
-        present person of the stage with the fewest bookings."""
-        now = self.env.now
-        if by is not None and st.index in by.personal and by.present(now):
-            by.pending += 1
-            return by
-        best: PersonRt | None = None
-        best_key = (INF, INF)
-        for p in st.workers:
-            if not p.present(now):
-                continue
-            key = (len(p.personal[st.index]) + p.pending, p.last_booked)
-            if key < best_key:
-                best, best_key = p, key
-        if best is not None:
-            best.pending += 1
-            best.last_booked = now
-        return best
 
     def _deliver(self, lead: Lead, st: StageRt, target: PersonRt | None, booked: bool) -> None:
         """A booked or retried lead becomes workable after its delay."""
@@ -406,7 +391,9 @@ class Simulation:
             if shares and not self._week_open(person, st, now):
                 continue
             if st.prospecting:
-                return None, st
+                if self.prospecting.wants(person, st, now):
+                    return None, st
+                continue
             lead = self._pop(person.personal[st.index], st, now)
             if lead is None:
                 lead = self._pop(st.queue, st, now)
@@ -442,11 +429,7 @@ class Simulation:
     def _work(self, person: PersonRt, lead: Lead | None, st: StageRt,
               now: float) -> Generator[simpy.Event, Any, bool]:  # fmt: skip
         """One piece of work; False if it could not be finished (horizon or leaving)."""
-        f = person.productivity(now)
-        base = st.work() * person.work_time
-        if st.prospecting:
-            base = max(base, MIN_SESSION_HOURS)
-        hours = base / f
+        base, hours, f = self.productivity.hours(person, st, now)
         if person.last_stage != st.index:
             if person.last_stage >= 0:
                 hours += person.overhead
@@ -500,7 +483,7 @@ class Simulation:
         if counted:
             st.worked += 1
         person.attempts += 1
-        p = st.success * person.success * f
+        p = self.productivity.success(person, st, f)
         if lead.repeat:
             u = self._repeat_u()
         elif lead.tries == 0:

@@ -1,0 +1,45 @@
+"""How a person works: the time and success of a piece of work, and when they prospect.
+
+`Productivity` gives the hours a person needs for a stage and their chance of success there;
+`Prospecting` decides whether a person who reaches a prospecting stage in their priority list
+prospects, and how many leads a session finds. Today's rules are the defaults; a different
+productivity model (learning by doing, fatigue) or prospecting policy (only when the pipeline
+is thin) is a subclass given to the simulation.
+"""
+
+from __future__ import annotations
+
+from salessim.engine.records import PersonRt, StageRt
+from salessim.scenario.models import MIN_SESSION_HOURS
+
+
+class Productivity:
+    """Today's model: work time is the stage's draw times the person's `work_time`, divided by
+    their ramp-up and notice factor `f`; success is the stage's times the person's times `f`."""
+
+    def hours(self, person: PersonRt, st: StageRt, now: float) -> tuple[float, float, float]:
+        """(base hours, hours needed at `now`, factor f) for one piece of work at `st`."""
+        f = person.productivity(now)
+        base = st.work() * person.work_time
+        if st.prospecting:
+            base = max(base, MIN_SESSION_HOURS)
+        return base, base / f, f
+
+    def success(self, person: PersonRt, st: StageRt, f: float) -> float:
+        """Chance that the work succeeds (the stage's success times skill times f)."""
+        return st.success * person.success * f
+
+
+class Prospecting:
+    """Today's policy: a person prospects whenever their priority list reaches a prospecting
+    stage (so in every working hour nothing else is waiting); a session of `base` hours finds a
+    Poisson number of leads with mean leads_per_hour x hours x skill x f."""
+
+    def wants(self, person: PersonRt, st: StageRt, now: float) -> bool:
+        return True
+
+    def found(self, st: StageRt, person: PersonRt, base_hours: float, f: float) -> int:
+        rng = st.prospect_rng
+        assert rng is not None
+        mean = st.leads_per_hour * base_hours * person.success * f
+        return int(rng.poisson(mean)) if mean > 0 else 0
