@@ -1,0 +1,139 @@
+"""What a piece of work leads to: first contact, success or another try, the next stage or a won
+deal, revenue credited to the people who worked on it, and the end of a lead (with its row in
+the lead log).
+
+One of the parts of `simulation.Simulation` (a mixin: the methods run on the simulation itself,
+so the hot path pays no extra indirection); `wiring.Wired` names what they may use of it.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from salessim.engine.records import WON, Lead, PersonRt, StageRt
+
+if TYPE_CHECKING:
+    from salessim.engine.records import Customer
+    from salessim.engine.wiring import Wired
+
+INF = math.inf
+MONTH_HOURS = 365 * 24 / 12
+
+
+class Outcomes:
+    """What work on a lead leads to."""
+
+    def _start(self: Wired, lead: Lead, person: PersonRt, now: float) -> None:
+        if lead.contacted < 0:
+            lead.contacted = now
+            lead.deadline = INF
+            lead.by = person
+            self.tally.contact(lead, now)
+
+    def _complete(self: Wired, lead: Lead, st: StageRt, person: PersonRt, f: float) -> None:
+        counted = lead.counted
+        if counted:
+            st.worked += 1
+        person.attempts += 1
+        p = self.productivity.success(person, st, f)
+        if lead.repeat:
+            u = self._repeat_u()
+        elif lead.tries == 0:
+            u = lead.u[st.index]
+        else:
+            u = st.retry_rng.random()  # type: ignore[union-attr]
+        if u < p:
+            person.successes += 1
+            if counted:
+                st.succeeded += 1
+                st.daily_succeeded[int(self.env.now // 24)] += 1
+            self._advance(lead, st, person)
+        elif lead.tries < st.attempts and not lead.repeat:
+            lead.tries += 1
+            self._enter(lead, st, retry=True, by=person)
+        else:
+            self._end(lead, "rejected", self.env.now, person)
+
+    def _repeat_u(self: Wired) -> float:
+        return float(self.customers.rng.random())
+
+    def _advance(self: Wired, lead: Lead, st: StageRt, person: PersonRt) -> None:
+        lead.tries = 0
+        if st.next != WON and not lead.repeat:
+            self._enter(lead, self.stages[st.next], by=person)
+            return
+        now = self.env.now
+        if not lead.repeat:
+            person.deals += 1
+            person.revenue += lead.value
+            team = lead.team or [person]
+            for member in team:
+                self._credit(member, lead.value / len(team), now, lead.counted)
+            source = lead.by
+            if source is not None and lead.counted:
+                share = source.sourcing_rate
+                source.commission += lead.value * share
+                self.tally.daily_commission[int(now // 24)] += lead.value * share
+            self.customers.won(person, lead.value)
+        self._end(lead, "won", now, person)
+
+    def _credit(self: Wired, person: PersonRt, value: float, now: float, counted: bool) -> None:
+        """Revenue attributed to a person, for commissions, bonuses and dependency risk: an equal
+        share of each won deal to everyone who worked on it, repeat purchases to the owner.
+        Only what `revenue` counts: cohort deals, and repeat purchases after the warm-up."""
+        if not counted:
+            return
+        rate = person.commission_rate
+        person.revenue_window += value
+        if rate:
+            person.commission += value * rate
+            self.tally.daily_commission[int(now // 24)] += value * rate
+        month = int(now // MONTH_HOURS)
+        person.monthly[month] = person.monthly.get(month, 0.0) + value
+
+    def repeat_won(self: Wired, value: float, customer: Customer) -> None:
+        now = self.env.now
+        self.tally.repeat_purchase(now, value)
+        customer.revenue += value
+        owner = customer.owner
+        if owner is not None:
+            owner.revenue_repeat += value
+            self._credit(owner, value, now, now >= self.warmup)
+        if self.lead_log is not None and now >= self.warmup:
+            self.lead_log.append(self._log_row(None, "won", now, owner, value))
+
+    def _end(
+        self: Wired, lead: Lead, outcome: str, t: float, person: PersonRt | None = None
+    ) -> None:
+        lead.outcome = outcome
+        del self.open[lead.id]
+        if self.trace is not None:
+            self.trace.append(("end", lead.id, lead.source, lead.arrived, t, outcome, lead.value))
+        if lead.repeat:
+            if outcome == "won" and lead.customer is not None:
+                self.repeat_won(lead.value, lead.customer)
+            elif outcome != "won" and t >= self.warmup:
+                self.tally.repeat_lost += 1
+            return
+        self.tally.ended(lead, outcome, t)
+        if self.lead_log is not None and lead.counted:
+            self.lead_log.append(self._log_row(lead, outcome, t, person, lead.value))
+
+    def _log_row(self: Wired, lead: Lead | None, outcome: str, t: float, person: PersonRt | None,
+                 value: float) -> dict[str, Any]:  # fmt: skip
+        """One row of leads.parquet (a CRM-like export); `lead` None is a repeat purchase."""
+        return {
+            "lead": lead.id if lead else -1,
+            "kind": ("pipeline" if lead.id in self.opening_age else "new") if lead else "repeat",
+            "source": self.sources[lead.source] if lead else "",
+            "arrived_hours": lead.arrived - self.opening_age.get(lead.id, 0.0) if lead else t,
+            "first_contact_hours": lead.contacted if lead and lead.contacted >= 0 else math.nan,
+            "ended_hours": t if outcome != "open" else math.nan,
+            "outcome": outcome,
+            "stages": ">".join(lead.path or []) if lead else "",
+            "sourced_by": lead.by.name if lead and lead.by else "",
+            "closed_by": person.name if person and outcome == "won" else "",
+            "owner": person.name if person else "",
+            "value": value,
+        }

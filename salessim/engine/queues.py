@@ -1,0 +1,106 @@
+"""Where a lead waits: entering a stage (booked with someone by the router, or after a retry
+delay), the team and personal queues, hand-overs, and leads that go cold or do not show up.
+
+One of the parts of `simulation.Simulation` (a mixin: the methods run on the simulation itself,
+so the hot path pays no extra indirection); `wiring.Wired` names what they may use of it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from typing import TYPE_CHECKING
+
+from salessim.engine.records import Lead, PersonRt, StageRt
+
+if TYPE_CHECKING:
+    from salessim.engine.wiring import Wired
+
+INF = math.inf
+
+
+class Queues:
+    """Leads waiting for work."""
+
+    def _enter(self: Wired, lead: Lead, st: StageRt, retry: bool = False,
+               by: PersonRt | None = None, residual: float = 1.0) -> None:  # fmt: skip
+        if lead.path is not None:
+            lead.path.append(st.name)
+        if retry:
+            delay_hours = st.retry_delay() * 24
+            target = by
+        else:
+            if lead.counted:
+                st.entered += 1
+                st.daily_entered[int(self.env.now // 24)] += 1
+            delay_hours = st.delay() * 24 * residual if st.delay is not None else 0.0
+            target = self.router.book(st, by, self.env.now) if st.delay is not None else None
+        booked = not retry and st.delay is not None
+        if delay_hours:
+            self.at(self.env.now + delay_hours, lambda: self._deliver(lead, st, target, booked))
+        else:
+            self._deliver(lead, st, target, booked)
+
+    def _deliver(
+        self: Wired, lead: Lead, st: StageRt, target: PersonRt | None, booked: bool
+    ) -> None:
+        """A booked or retried lead becomes workable after its delay."""
+        if booked and target is not None:
+            target.pending -= 1
+        self._enqueue(lead, st, target)
+
+    def _enqueue(self: Wired, lead: Lead, st: StageRt, target: PersonRt | None = None) -> None:
+        now = self.env.now
+        lead.queued = now
+        if (
+            target is not None
+            and target.employed(now)
+            and (target.wf.handover == "wait" or target.present(now))
+        ):
+            target.personal[st.index].append(lead)
+            lead.at = st.index
+            self.wake(target)
+            return
+        st.queue.append(lead)
+        lead.at = st.index
+        for person in st.idle:
+            if not person.shares or self._week_open(person, st, now):
+                self.wake(person)
+                break
+
+    def hand_over(self: Wired, person: PersonRt) -> None:
+        """Move the leads booked with `person` to their team's queues."""
+        for index, queue in person.personal.items():
+            st = self.stages[index]
+            while queue:
+                self._enqueue(queue.popleft(), st)
+
+    def _pop(self: Wired, queue: deque[Lead], st: StageRt, now: float) -> Lead | None:
+        while queue:
+            lead = queue.popleft()
+            if lead.deadline < now:
+                self._waited(lead, st, lead.deadline)
+                self._end(lead, "cold", lead.deadline)
+                continue
+            if (
+                st.no_show
+                and lead.tries == 0
+                and not lead.repeat
+                and (lead.u[len(self.stages) + st.index] < st.no_show)
+            ):
+                if lead.counted:
+                    st.no_shows += 1
+                self._end(lead, "no_show", now)
+                continue
+            self._waited(lead, st, now)
+            return lead
+        return None
+
+    def _waited(self: Wired, lead: Lead, st: StageRt, until: float) -> None:
+        """Queue time of a lead at a stage, within the measured window."""
+        lead.at = -1
+        lo, hi = max(lead.queued, self.warmup), min(until, self.horizon)
+        if hi > lo:
+            st.wait_hours += hi - lo
+        if lead.counted and not lead.repeat:
+            st.waits += 1

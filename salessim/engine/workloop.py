@@ -1,0 +1,147 @@
+"""A person's work loop: wait for working time and weekly budget, pick the highest-priority work,
+do it (hours from the productivity model, switching overhead), account the hours, sleep until
+woken.
+
+One of the parts of `simulation.Simulation` (a mixin: the methods run on the simulation itself,
+so the hot path pays no extra indirection); `wiring.Wired` names what they may use of it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from salessim.engine.records import Lead, PersonRt, StageRt
+
+if TYPE_CHECKING:
+    from salessim.engine.wiring import Wired
+
+INF = math.inf
+WEEK = 168.0
+
+
+class WorkLoop:
+    """Each person's SimPy process."""
+
+    def wake(self: Wired, person: PersonRt) -> None:
+        ev = person.wake
+        if ev is None:
+            return
+        person.wake = None
+        for st in person.stages:
+            st.idle.pop(person, None)
+        ev.succeed()
+
+    def _sleep(self: Wired, person: PersonRt, close: float) -> simpy.Event:
+        ev = self.env.event()
+        person.wake = ev
+        for st in person.stages:
+            st.idle[person] = None
+        if close < INF and person.timer_at != close:
+            person.timer_at = close
+            self.at(close, lambda: self.wake(person))
+        return ev
+
+    def _week_open(self: Wired, person: PersonRt, st: StageRt | None, now: float) -> bool:
+        """Whether the person's weekly time share (overall, or for `st`) has room left."""
+        week = int(now // WEEK)
+        if week != person.week:
+            person.week = week
+            person.week_hours = 0.0
+            person.stage_week = {}
+            cal = person.cal
+            person.week_cap = cal.worked((week + 1) * WEEK) - cal.worked(week * WEEK)
+        role = self.scenario.roles[person.role]
+        if st is None:
+            return person.week_hours < role.time_share * person.week_cap
+        share = role.max_share.get(st.name)
+        return share is None or person.stage_week.get(st.index, 0.0) < share * person.week_cap
+
+    def _pick(self: Wired, person: PersonRt, now: float) -> tuple[Lead | None, StageRt | None]:
+        shares = person.shares
+        for st in person.stages:
+            if shares and not self._week_open(person, st, now):
+                continue
+            if st.prospecting:
+                if self.prospecting.wants(person, st, now):
+                    return None, st
+                continue
+            lead = self._pop(person.personal[st.index], st, now)
+            if lead is None:
+                lead = self._pop(st.queue, st, now)
+            if lead is not None:
+                return lead, st
+        return None, None
+
+    def _person(self: Wired, person: PersonRt) -> Generator[simpy.Event, Any, None]:
+        env = self.env
+        limited = self.scenario.roles[person.role].time_share < 1
+        if person.hired > env.now:
+            yield env.timeout(person.hired - env.now)
+        while not person.gone:
+            now, cal = env.now, person.cal
+            if not cal.always_open:
+                nxt = cal.next_open(now)
+                if nxt > now:
+                    if nxt >= self.horizon:
+                        return
+                    yield env.timeout(nxt - now)
+                    continue
+            if limited and not self._week_open(person, None, now):
+                yield env.timeout((person.week + 1) * WEEK - now)
+                continue
+            lead, st = self._pick(person, now)
+            if st is None:
+                yield self._sleep(person, cal.close_after(now))
+                continue
+            done = yield from self._work(person, lead, st, now)
+            if not done:
+                return
+
+    def _work(self: Wired, person: PersonRt, lead: Lead | None, st: StageRt,
+              now: float) -> Generator[simpy.Event, Any, bool]:  # fmt: skip
+        """One piece of work; False if it could not be finished (horizon or leaving)."""
+        base, hours, f = self.productivity.hours(person, st, now)
+        if person.last_stage != st.index:
+            if person.last_stage >= 0:
+                hours += person.overhead
+            person.last_stage = st.index
+        if lead is not None:
+            self._start(lead, person, now)
+            if person not in lead.team:
+                lead.team.append(person)
+        end = person.cal.finish(now, hours)
+        self._account(person, st, now, end, hours)
+        if self.trace is not None:
+            self.trace.append(
+                ("work", person.name, st.name, lead.id if lead else -1, now, end, hours)
+            )
+        person.busy_until = end
+        if end >= self.horizon:
+            if person.leaves < self.horizon:
+                yield self.env.timeout(person.leaves - now)
+                if lead is not None:
+                    self._enqueue(lead, st)
+            return False
+        yield self.env.timeout(end - now)
+        if lead is None:
+            self._prospected(st, person, base, f)
+        else:
+            self._complete(lead, st, person, f)
+        return True
+
+    def _account(self: Wired, person: PersonRt, st: StageRt, start: float, end: float,
+                 hours: float) -> None:  # fmt: skip
+        if person.limited:
+            person.week_hours += hours
+            person.stage_week[st.index] = person.stage_week.get(st.index, 0.0) + hours
+        lo, hi = max(start, self.warmup), min(end, self.horizon, person.leaves)
+        if hi > lo:
+            cal = person.cal
+            worked = cal.worked(hi) - cal.worked(lo)
+            person.busy_hours += worked
+            person.hours_by_stage[st.name] = person.hours_by_stage.get(st.name, 0.0) + worked
+            self.tally.busy(person.role, lo, hi, worked, cal.segments)
