@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 OUTCOMES = ("won",)
@@ -22,155 +23,215 @@ def _as_list(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else []
 
 
-def cross_check(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+Found = list[tuple[str, str]]
+
+
+@dataclass
+class _Parts:
+    """The sections of raw scenario data that the checks compare, each of the right shape."""
+
+    stages: Mapping[str, Any]
+    roles: Mapping[str, Any]
+    leads: list[Any]
+    stage_names: list[str] = field(init=False)
+    nexts: dict[str, str] = field(init=False)
+    prospecting: set[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.stage_names = [str(s) for s in self.stages]
+        self.nexts = {
+            str(n): st.get("next", "won")
+            for n, st in self.stages.items()
+            if isinstance(st, Mapping) and isinstance(st.get("next", "won"), str)
+        }
+        self.prospecting = {
+            str(n)
+            for n, st in self.stages.items()
+            if isinstance(st, Mapping) and st.get("kind") == "prospecting"
+        }
+
+
+def cross_check(data: Mapping[str, Any]) -> Found:
     """Return (key path, message) for every inconsistency between sections of raw scenario data.
 
     Tolerant of malformed input: parts that are not the right shape are skipped (the field
     validation reports them).
     """
-    problems: list[tuple[str, str]] = []
-    stages = data.get("stages")
-    stages = stages if isinstance(stages, Mapping) else {}
-    roles = data.get("roles")
-    roles = roles if isinstance(roles, Mapping) else {}
     leads = data.get("leads")
-    leads = leads if isinstance(leads, list) else []
-    stage_names = [str(s) for s in stages]
-    targets = {*stage_names, "won"}
-    nexts: dict[str, str] = {}
+    parts = _Parts(
+        _mapping(data.get("stages")),
+        _mapping(data.get("roles")),
+        leads if isinstance(leads, list) else [],
+    )
+    entries, problems = _entry_problems(parts)
+    return [
+        *_stage_problems(parts),
+        *_role_problems(parts),
+        *problems,
+        *_prospecting_problems(parts),
+        *_unreached(parts, entries, data),
+        *(
+            (f"stages.{name}.next", "this stage never leads to 'won': the chain loops " + chain)
+            for name, chain in _loops(parts.stage_names, parts.nexts).items()
+        ),
+        *_check_people(data, parts.roles, parts.stages),
+        *_window_problems(data),
+        *_pipeline_problems(data, parts),
+    ]
 
-    for name, stage in stages.items():
+
+def _stage_problems(p: _Parts) -> Found:
+    found: Found = []
+    targets = {*p.stage_names, "won"}
+    for name, stage in p.stages.items():
         if not isinstance(stage, Mapping):
             continue
         if name in OUTCOMES or name == "lost":
-            problems.append(
-                (f"stages.{name}", f"'{name}' is an outcome and cannot be a stage name")
-            )
+            found.append((f"stages.{name}", f"'{name}' is an outcome and cannot be a stage name"))
         for role in _as_list(stage.get("by")):
-            if roles and role not in roles:
-                problems.append(
-                    (f"stages.{name}.by", f"role '{role}' does not exist{_choices(role, roles)}")
+            if p.roles and role not in p.roles:
+                found.append(
+                    (f"stages.{name}.by", f"role '{role}' does not exist{_choices(role, p.roles)}")
                 )
-        nxt = stage.get("next", "won")
-        if isinstance(nxt, str):
-            nexts[str(name)] = nxt
-            if nxt not in targets:
-                problems.append(
-                    (f"stages.{name}.next", f"stage '{nxt}' does not exist{_choices(nxt, targets)}")
-                )
+        nxt = p.nexts.get(str(name))
+        if nxt is not None and nxt not in targets:
+            found.append(
+                (f"stages.{name}.next", f"stage '{nxt}' does not exist{_choices(nxt, targets)}")
+            )
+    return found
 
-    for role_name, role in roles.items():
+
+def _role_problems(p: _Parts) -> Found:
+    found: Found = []
+    for role_name, role in p.roles.items():
         if not isinstance(role, Mapping):
             continue
         for i, st in enumerate(_as_list(role.get("stages"))):
-            if st not in stages:
-                problems.append(
-                    (
-                        f"roles.{role_name}.stages[{i}]",
-                        f"stage '{st}' does not exist{_choices(st, stage_names)}",
-                    )
-                )
-            elif isinstance(stages[st], Mapping) and role_name not in _as_list(
-                stages[st].get("by")
+            where = f"roles.{role_name}.stages[{i}]"
+            if st not in p.stages:
+                found.append((where, f"stage '{st}' does not exist{_choices(st, p.stage_names)}"))
+            elif isinstance(p.stages[st], Mapping) and role_name not in _as_list(
+                p.stages[st].get("by")
             ):
-                problems.append(
+                found.append(
                     (
-                        f"roles.{role_name}.stages[{i}]",
+                        where,
                         f"stage '{st}' is not worked by role '{role_name}' (see stages.{st}.by)",
                     )
                 )
         people, headcount = role.get("people"), role.get("headcount")
         if isinstance(people, list) and isinstance(headcount, int) and len(people) > headcount:
-            problems.append(
+            found.append(
                 (
                     f"roles.{role_name}.people",
                     f"{len(people)} people listed but headcount is {headcount}",
                 )
             )
+    return found
 
+
+def _entry_problems(p: _Parts) -> tuple[set[str], Found]:
+    """The stages leads enter (each source's entry, by default the first stage), and problems."""
     entries: set[str] = set()
-    for i, src in enumerate(leads):
+    found: Found = []
+    for i, src in enumerate(p.leads):
         if not isinstance(src, Mapping):
             continue
         entry = src.get("entry_stage")
-        if entry is None and stage_names:
-            entry = stage_names[0]
+        if entry is None and p.stage_names:
+            entry = p.stage_names[0]
         if isinstance(entry, str):
-            if entry not in stages:
-                problems.append(
+            if entry not in p.stages:
+                found.append(
                     (
                         f"leads[{i}].entry_stage",
-                        f"stage '{entry}' does not exist{_choices(entry, stage_names)}",
+                        f"stage '{entry}' does not exist{_choices(entry, p.stage_names)}",
                     )
                 )
             entries.add(entry)
+    return entries, found
 
-    prospecting = {
-        str(n)
-        for n, st in stages.items()
-        if isinstance(st, Mapping) and st.get("kind") == "prospecting"
-    }
-    for i, src in enumerate(leads):
-        if isinstance(src, Mapping) and src.get("entry_stage") in prospecting:
-            problems.append(
+
+def _prospecting_problems(p: _Parts) -> Found:
+    found: Found = []
+    for i, src in enumerate(p.leads):
+        if isinstance(src, Mapping) and src.get("entry_stage") in p.prospecting:
+            found.append(
                 (f"leads[{i}].entry_stage", "a lead source cannot enter a prospecting stage")
             )
-    for name, nxt in nexts.items():
-        if nxt in prospecting:
-            problems.append(
+    for name, nxt in p.nexts.items():
+        if nxt in p.prospecting:
+            found.append(
                 (f"stages.{name}.next", f"'{nxt}' is a prospecting stage; leads cannot enter it")
             )
-    entries |= prospecting
+    return found
+
+
+def _unreached(p: _Parts, entries: set[str], data: Mapping[str, Any]) -> Found:
+    """Stages no lead can reach from an entry, a prospecting stage or the repeat stage."""
+    starts = entries | p.prospecting
     repeat_stage = _mapping(data.get("customers")).get("repeat_stage")
     if isinstance(repeat_stage, str):
-        entries.add(repeat_stage)
+        starts.add(repeat_stage)
     reached: set[str] = set()
-    frontier = [e for e in entries if e in stages]
+    frontier = [e for e in starts if e in p.stages]
     while frontier:
         st = frontier.pop()
-        if st in reached:
-            continue
-        reached.add(st)
-        if nexts.get(st) in stages:
-            frontier.append(nexts[st])
-    if leads or prospecting:
-        for name in stage_names:
-            if name not in reached:
-                problems.append(
-                    (
-                        f"stages.{name}",
-                        "no lead ever reaches this stage: no lead source enters it and no "
-                        "reachable stage has it as `next`",
-                    )
-                )
+        if st not in reached:
+            reached.add(st)
+            if p.nexts.get(st) in p.stages:
+                frontier.append(p.nexts[st])
+    if not (p.leads or p.prospecting):
+        return []
+    return [
+        (
+            f"stages.{name}",
+            "no lead ever reaches this stage: no lead source enters it and no "
+            "reachable stage has it as `next`",
+        )
+        for name in p.stage_names
+        if name not in reached
+    ]
 
-    for name, chain in _loops(stage_names, nexts).items():
-        problems.append((f"stages.{name}.next",
-                         "this stage never leads to 'won': the chain loops " + chain))  # fmt: skip
 
-    problems += _check_people(data, roles, stages)
+def _window_problems(data: Mapping[str, Any]) -> Found:
     warmup, horizon = data.get("warmup_days", 0), data.get("horizon_days")
     if isinstance(warmup, int | float) and isinstance(horizon, int | float) and warmup >= horizon:
-        problems.append(
-            ("warmup_days", f"must be less than horizon_days ({horizon}), got {warmup}")
-        )
-    sources = [str(src.get("source")) for src in leads if isinstance(src, Mapping)]
+        return [("warmup_days", f"must be less than horizon_days ({horizon}), got {warmup}")]
+    return []
+
+
+def _pipeline_problems(data: Mapping[str, Any], p: _Parts) -> Found:
+    found: Found = []
+    sources = [str(src.get("source")) for src in p.leads if isinstance(src, Mapping)]
     pipeline = data.get("pipeline")
     for i, deal in enumerate(pipeline if isinstance(pipeline, list) else []):
         if not isinstance(deal, Mapping):
             continue
-        if "stage" in deal and str(deal["stage"]) not in stages:
-            problems.append((f"pipeline[{i}].stage", f"no stage '{deal['stage']}'"
-                             f"{_choices(deal['stage'], stage_names)}"))  # fmt: skip
+        if "stage" in deal and str(deal["stage"]) not in p.stages:
+            found.append(
+                (
+                    f"pipeline[{i}].stage",
+                    f"no stage '{deal['stage']}'{_choices(deal['stage'], p.stage_names)}",
+                )
+            )
         if deal.get("source") is not None and str(deal["source"]) not in sources:
-            problems.append((f"pipeline[{i}].source", f"no lead source '{deal['source']}'; "
-                             f"sources are: {', '.join(sources)}"))  # fmt: skip
+            found.append(
+                (
+                    f"pipeline[{i}].source",
+                    f"no lead source '{deal['source']}'; sources are: {', '.join(sources)}",
+                )
+            )
         if deal.get("created") is not None:  # a fitting date became age_days (scenario.py)
-            problems.append((f"pipeline[{i}].created", "give either created (a date on or "
-                             "before calendar.start) or age_days, not both"
-                             if "age_days" in deal else "must be on or before calendar.start, "
-                             f"got {deal['created']}"))  # fmt: skip
-    return problems
+            found.append(
+                (
+                    f"pipeline[{i}].created",
+                    "give either created (a date on or before calendar.start) or age_days, not both"
+                    if "age_days" in deal
+                    else f"must be on or before calendar.start, got {deal['created']}",
+                )
+            )
+    return found
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
