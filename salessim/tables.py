@@ -203,24 +203,30 @@ def progress(console: Console, quiet: bool, runs: int, replications: int,
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn())  # fmt: skip
     with Progress(*columns, console=console, transient=True) as bars:
-        overall = (bars.add_task(f"all {runs} {kind}s", total=runs * replications)
-                   if runs > 1 else None)  # fmt: skip
-        current: list[Any] = []
-        started = 0
+        yield _Bars(bars, runs, replications, kind).start
 
-        def start(name: str) -> ProgressFn:
-            nonlocal started
-            started += 1
-            for task in current:
-                bars.remove_task(task)
-            current[:] = [bars.add_task(variant_label(kind, started, runs, name),
-                                        total=replications)]  # fmt: skip
 
-            def advance(n: int) -> None:
-                bars.advance(current[0], n)
-                if overall is not None:
-                    bars.advance(overall, n)
+class _Bars:
+    """The bar of the run under way ("variant k of N: name") and, for several runs, the
+    overall bar."""
 
-            return advance
+    def __init__(self, bars: Progress, runs: int, replications: int, kind: str) -> None:
+        self.bars, self.runs, self.replications, self.kind = bars, runs, replications, kind
+        self.overall = (
+            bars.add_task(f"all {runs} {kind}s", total=runs * replications) if runs > 1 else None
+        )
+        self.current: Any = None
+        self.started = 0
 
-        yield start
+    def start(self, name: str) -> ProgressFn:
+        self.started += 1
+        if self.current is not None:
+            self.bars.remove_task(self.current)
+        label = variant_label(self.kind, self.started, self.runs, name)
+        self.current = self.bars.add_task(label, total=self.replications)
+        return self.advance
+
+    def advance(self, n: int) -> None:
+        self.bars.advance(self.current, n)
+        if self.overall is not None:
+            self.bars.advance(self.overall, n)

@@ -38,6 +38,7 @@ Progress = Callable[[int], None]
 MIN_REPLICATIONS_PER_WORKER = 4
 """Fewer replications than this per worker run in fewer workers (or in-process): starting a
 worker costs more than it saves (results do not depend on it)."""
+PARTS = ("record", "people", "timeseries", "leads")
 SUMMARY_COLUMNS = ["metric", "mean", "sd", "ci_low", "ci_high", "p10", "p50", "p90", "n"]
 
 
@@ -141,40 +142,51 @@ def run(
     started = time.perf_counter()
     finished = {int(one.record["replication"]) for one in done}
     reps = [r for r in range(replications) if r not in finished]
-    parts: dict[str, list[pd.DataFrame]] = {"record": [], "people": [], "timeseries": [],
-                                            "leads": []}  # fmt: skip
-
-    def keep(chunk: Sequence[Replication]) -> None:
-        # one small frame per batch: far less memory than the rows' dicts, freed as we go
-        parts["record"].append(pd.DataFrame.from_records([one.record for one in chunk]))
-        for key in ("people", "timeseries", "leads"):
-            rows = [row for one in chunk for row in getattr(one, key)]
-            parts[key].append(pd.DataFrame.from_records(rows))
-
-    def collect(chunk: list[Replication]) -> None:
-        if on_chunk:
-            on_chunk(chunk)
-        keep(chunk)
-        if progress:
-            progress(len(chunk))
-
-    keep(done)
+    batches = _Batches(progress, on_chunk)
+    batches.keep(done)
     if progress and done:
         progress(len(done))
     workers = min(workers, max(1, len(reps) // MIN_REPLICATIONS_PER_WORKER))
     if scheduler is not None:
-        _run_on_dask(scheduler, scenario, seed, list(_chunks(reps, 10)), leads, collect)
+        _run_on_dask(scheduler, scenario, seed, list(_chunks(reps, 10)), leads, batches.collect)
     elif workers <= 1:
         for chunk in _chunks(reps, 10):
-            collect([replicate(scenario, seed, r, leads) for r in chunk])
+            batches.collect([replicate(scenario, seed, r, leads) for r in chunk])
     else:
-        _run_on_processes(scenario, seed, reps, leads, workers, collect)
-    wall = time.perf_counter() - started
-    result = RunResult(scenario, seed, _frame(parts["record"]), wall, workers, source,
-                       _frame(parts["people"]))  # fmt: skip
-    result.timeseries = _frame(parts["timeseries"])
-    result.leads = crm_dates(_frame(parts["leads"]), scenario)
-    return result
+        _run_on_processes(scenario, seed, reps, leads, workers, batches.collect)
+    return batches.result(scenario, seed, time.perf_counter() - started, workers, source)
+
+
+class _Batches:
+    """Finished batches as they arrive: stored (`on_chunk`), counted (`progress`) and kept as one
+    small frame per batch, far less memory than the rows' dicts."""
+
+    def __init__(self, progress: Progress | None,
+                 on_chunk: Callable[[list[Replication]], None] | None) -> None:  # fmt: skip
+        self.progress, self.on_chunk = progress, on_chunk
+        self.parts: dict[str, list[pd.DataFrame]] = {k: [] for k in PARTS}
+
+    def keep(self, chunk: Sequence[Replication]) -> None:
+        self.parts["record"].append(pd.DataFrame.from_records([one.record for one in chunk]))
+        for key in PARTS[1:]:
+            rows = [row for one in chunk for row in getattr(one, key)]
+            self.parts[key].append(pd.DataFrame.from_records(rows))
+
+    def collect(self, chunk: list[Replication]) -> None:
+        if self.on_chunk:
+            self.on_chunk(chunk)
+        self.keep(chunk)
+        if self.progress:
+            self.progress(len(chunk))
+
+    def result(self, scenario: Scenario, seed: int, wall: float, workers: int,
+               source: str | None) -> RunResult:  # fmt: skip
+        frames = {key: _frame(batches) for key, batches in self.parts.items()}
+        result = RunResult(scenario, seed, frames["record"], wall, workers, source,
+                           frames["people"])  # fmt: skip
+        result.timeseries = frames["timeseries"]
+        result.leads = crm_dates(frames["leads"], scenario)
+        return result
 
 
 def _worker_signals() -> None:

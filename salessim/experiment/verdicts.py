@@ -70,12 +70,7 @@ def verdict(d: Difference, currency: str = "") -> str:
     if phrase is None:
         return _generic(d, kind, currency, lo, hi)
     word = phrase.more if d.diff > 0 else phrase.less
-    if kind == "ratio":
-        size = f"{abs(d.diff) * 100:.1f} points"
-        interval = f"{lo * 100:.1f} to {hi * 100:.1f} points"
-    else:
-        size = human(abs(d.diff), kind, currency)
-        interval = f"{human(lo, kind, currency)} to {human(hi, kind, currency)}"
+    size, interval = _sizes(d, kind, currency, lo, hi)
     means = f"{human(d.mean, kind, currency)} against {human(d.baseline_mean, kind, currency)}"
     if kind != "ratio" and d.baseline_mean > 0:
         means += f", {d.diff / d.baseline_mean:+.0%}"
@@ -84,6 +79,14 @@ def verdict(d: Difference, currency: str = "") -> str:
     else:
         head = f"{d.scenario} has {size} {word} {phrase.noun}"
     return f"{head} than {d.baseline} ({means}; 95% CI {interval})"
+
+
+def _sizes(d: Difference, kind: str, currency: str, lo: float, hi: float) -> tuple[str, str]:
+    """The difference and its interval as text: points for rates, else rounded amounts."""
+    if kind == "ratio":
+        return f"{abs(d.diff) * 100:.1f} points", f"{lo * 100:.1f} to {hi * 100:.1f} points"
+    interval = f"{human(lo, kind, currency)} to {human(hi, kind, currency)}"
+    return human(abs(d.diff), kind, currency), interval
 
 
 def _generic(d: Difference, kind: str, currency: str, lo: float, hi: float) -> str:

@@ -38,16 +38,7 @@ def split_values(text: str) -> tuple[str, list[Any]]:
         raise ScenarioError(
             [Problem(key, f"expected key.path=v1,v2,..., got {text!r}", OVERRIDE_FILE)]
         )
-    parts, depth, cur = [], 0, ""
-    for ch in raw:
-        depth += ch in "[{"
-        depth -= ch in "]}"
-        if ch == "," and depth == 0:
-            parts.append(cur)
-            cur = ""
-        else:
-            cur += ch
-    parts.append(cur)
+    parts = _top_level_parts(raw)
     values = [read_value(p.strip(), OVERRIDE_FILE) for p in parts if p.strip()]
     if not values:
         raise ScenarioError(
@@ -60,6 +51,21 @@ def split_values(text: str) -> tuple[str, list[Any]]:
             ]  # fmt: skip
         )
     return key.strip(), values
+
+
+def _top_level_parts(raw: str) -> list[str]:
+    """`raw` split at the commas outside [] and {}."""
+    parts, depth, cur = [], 0, ""
+    for ch in raw:
+        depth += ch in "[{"
+        depth -= ch in "]}"
+        if ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    return parts
 
 
 def grid(sets: Sequence[str]) -> list[dict[str, Any]]:
