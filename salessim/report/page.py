@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -324,101 +324,71 @@ def _stress_setting(found: Folder) -> str:
             "unchanged team, on the same random numbers, is the baseline.</p>")  # fmt: skip
 
 
+RUN_CHARTS: list[tuple[str, Callable[[Sequence[RunData], str], go.Figure], str]] = [
+    ("funnel", lambda runs, _: charts.funnel(runs),
+     "each bar is the average number of leads (after the warm-up) that reached that step; the "
+     "percentage is the share of all leads that arrived."),
+    ("revenue-box", charts.revenue_box,
+     "each box spans the middle half of the replications, the line is the median, the dashed "
+     "line the mean; the whiskers show how bad or good a replication can get."),
+    ("weekly-revenue", charts.weekly_revenue,
+     "the line is the average week, the shaded band covers 8 of 10 replications; dashed "
+     "vertical lines mark scheduled events such as a resignation."),
+    ("utilisation", lambda runs, _: charts.grouped_bars(
+        runs, "role.", ".utilisation", "Utilisation per role",
+        "Share of available hours spent working", percent=True),
+     "near 100% a role is the bottleneck and leads queue for it; low bars are spare capacity. "
+     "Prospecting roles fill their spare time by finding leads."),
+    ("queues", lambda runs, _: charts.grouped_bars(
+        runs, "stage.", ".queue_mean", "Leads waiting per stage",
+        "Leads waiting (average over time)", percent=False),
+     "how many leads on average wait for each stage; a long queue in front of a stage means "
+     "its people are too few or leads go cold waiting."),
+]  # fmt: skip
+"""(id, figure of the runs and currency, how to read it) of each chart every report has."""
+
+
 def _run_charts(runs: Sequence[RunData], currency: str) -> list[str]:
-    return [
-        _chart(
-            charts.funnel(runs),
-            "funnel",
-            "each bar is the average number of leads (after the warm-up) that reached that "
-            "step; the percentage is the share of all leads that arrived.",
-        ),
-        _chart(
-            charts.revenue_box(runs, currency),
-            "revenue-box",
-            "each box spans the middle half of the replications, the line is the median, "
-            "the dashed line the mean; the whiskers show how bad or good a replication can get.",
-        ),
-        _chart(
-            charts.weekly_revenue(runs, currency),
-            "weekly-revenue",
-            "the line is the average week, the shaded band covers 8 of 10 replications; "
-            "dashed vertical lines mark scheduled events such as a resignation.",
-        ),
-        _chart(
-            charts.grouped_bars(
-                runs,
-                "role.",
-                ".utilisation",
-                "Utilisation per role",
-                "Share of available hours spent working",
-                percent=True,
-            ),
-            "utilisation",
-            "near 100% a role is the bottleneck and leads queue for it; low bars are spare "
-            "capacity. Prospecting roles fill their spare time by finding leads.",
-        ),
-        _chart(
-            charts.grouped_bars(
-                runs,
-                "stage.",
-                ".queue_mean",
-                "Leads waiting per stage",
-                "Leads waiting (average over time)",
-                percent=False,
-            ),
-            "queues",
-            "how many leads on average wait for each stage; a long queue in front of a stage "
-            "means its people are too few or leads go cold waiting.",
-        ),
-    ]
+    return [_chart(draw(runs, currency), div, how) for div, draw, how in RUN_CHARTS]
+
+
+STRESS_HOW = (
+    "the longest bar is the person the business depends on most: the revenue lost, over the "
+    "rest of the horizon, if they leave (or are absent). Whiskers are 95% intervals; a whisker "
+    "crossing 0 means the loss is not clear at this number of replications."
+)
+SWEEP_HOW = (
+    "each point is one combination of settings, run on the same random numbers; look for where "
+    "more of a setting stops paying off."
+)
 
 
 def _extra_charts(found: Folder, currency: str) -> list[str]:
+    """The chart of a stress test, a backtest or a sweep, when the folder holds one."""
     parts = []
     if found.stress is not None:
         colours = {r.label.removeprefix("without "): r.colour for r in found.runs[1:]}
-        parts.append(
-            _chart(
-                charts.stress_bars(found.stress, currency, colours),
-                "stress",
-                "the longest bar is the person the business depends on most: the "
-                "revenue lost, over the rest of the horizon, if they leave (or are "
-                "absent). Whiskers are 95% intervals; a whisker crossing 0 means "
-                "the loss is not clear at this number of replications.",
-            )
-        )
+        parts.append(_chart(charts.stress_bars(found.stress, currency, colours), "stress",
+                            STRESS_HOW))  # fmt: skip
     if found.backtest is not None:
-        inside = found.backtest.dropna(subset=["in95"])
-        parts.append(
-            _chart(
-                charts.backtest_chart(found.backtest, currency),
-                "backtest",
-                f"diamonds are what happened, the line and bands what the model fitted on the "
-                f"data up to the cut-off predicted; {int(inside['in95'].astype(bool).sum())} of "
-                f"{len(inside)} month values fall inside the 95% band and "
-                f"{int(inside['in80'].astype(bool).sum())} inside the 80% band (about 95% and 80% "
-                "are expected from a faithful model).",
-            )
-        )
+        parts.append(_backtest_chart(found.backtest, currency))
     if found.sweep is not None:
-        parts.append(
-            _chart(
-                charts.sweep_chart(
-                    found.sweep,
-                    found.sweep_params,
-                    found.labels,
-                    [
-                        charts.colour(i) if i < MAX_RUNS_DRAWN else "#999999"
-                        for i in range(len(found.labels))
-                    ],
-                    currency,
-                ),
-                "sweep",
-                "each point is one combination of settings, run on the same random "
-                "numbers; look for where more of a setting stops paying off.",
-            )
-        )
+        shades = [charts.colour(i) if i < MAX_RUNS_DRAWN else "#999999"
+                  for i in range(len(found.labels))]  # fmt: skip
+        figure = charts.sweep_chart(found.sweep, found.sweep_params, found.labels, shades,
+                                    currency)  # fmt: skip
+        parts.append(_chart(figure, "sweep", SWEEP_HOW))
     return parts
+
+
+def _backtest_chart(table: pd.DataFrame, currency: str) -> str:
+    inside = table.dropna(subset=["in95"])
+    in95, in80 = (int(inside[c].astype(bool).sum()) for c in ("in95", "in80"))
+    how = (f"diamonds are what happened, the line and bands what the model fitted on the data up "
+           f"to the cut-off predicted; {in95} of {len(inside)} month values fall inside the 95% "
+           f"band and {in80} inside the 80% band (about 95% and 80% are expected from a faithful "
+           "model).")  # fmt: skip
+    return _chart(charts.backtest_chart(table, currency), "backtest", how)
 
 
 STYLE = """
