@@ -264,9 +264,18 @@ def _is_person(who: str, roles: Mapping[str, Any]) -> bool:
 
 def _check_people(
     data: Mapping[str, Any], roles: Mapping[str, Any], stages: Mapping[str, Any]
-) -> list[tuple[str, str]]:
+) -> Found:
     """Events name real people or roles; customers and shares name real roles and stages."""
-    problems: list[tuple[str, str]] = []
+    return [
+        *_event_problems(data, roles),
+        *_check_role_workforce(data, roles),
+        *_customer_problems(_mapping(data.get("customers")), roles, stages),
+        *_share_problems(roles, stages),
+    ]
+
+
+def _event_problems(data: Mapping[str, Any], roles: Mapping[str, Any]) -> Found:
+    found: Found = []
     events = data.get("events")
     for i, ev in enumerate(events if isinstance(events, list) else []):
         ev = _mapping(ev)
@@ -274,29 +283,34 @@ def _check_people(
         if not isinstance(who, str):
             continue
         if action == "hire" and who not in roles:
-            problems.append(
+            found.append(
                 (f"events[{i}].person", f"role '{who}' does not exist{_choices(who, roles)}")
             )
         elif action != "hire" and not _is_person(who, roles):
-            problems.append(
+            found.append(
                 (
                     f"events[{i}].person",
-                    f"no person '{who}' (use role[i] with i below the headcount, or a name "
-                    f"from people){_choices(who, _seat_names(roles))}",
+                    f"no person '{who}' (use role[i] with i below the "
+                    f"headcount, or a name from people){_choices(who, _seat_names(roles))}",
                 )
             )
         if action == "absent" and not ev.get("days"):
-            problems.append((f"events[{i}].days", "an `absent` event needs `days` > 0"))
-    problems += _check_role_workforce(data, roles)
-    customers = _mapping(data.get("customers"))
+            found.append((f"events[{i}].days", "an `absent` event needs `days` > 0"))
+    return found
+
+
+def _customer_problems(
+    customers: Mapping[str, Any], roles: Mapping[str, Any], stages: Mapping[str, Any]
+) -> Found:
+    found: Found = []
     owner = customers.get("owner_role")
     if isinstance(owner, str) and owner not in roles:
-        problems.append(
+        found.append(
             ("customers.owner_role", f"role '{owner}' does not exist{_choices(owner, roles)}")
         )
     stage = customers.get("repeat_stage")
     if isinstance(stage, str) and _mapping(stages.get(stage)).get("kind") == "prospecting":
-        problems.append(
+        found.append(
             (
                 "customers.repeat_stage",
                 f"'{stage}' is a prospecting stage; a repeat "
@@ -304,19 +318,19 @@ def _check_people(
             )
         )
     if isinstance(stage, str) and stage not in stages:
-        problems.append(
+        found.append(
             ("customers.repeat_stage", f"stage '{stage}' does not exist{_choices(stage, stages)}")
         )
-    for role, spec in roles.items():
-        for st in _mapping(_mapping(spec).get("max_share")):
-            if st not in stages or role not in _as_list(_mapping(stages[st]).get("by")):
-                problems.append(
-                    (
-                        f"roles.{role}.max_share.{st}",
-                        f"'{st}' is not a stage worked by role '{role}'",
-                    )
-                )
-    return problems
+    return found
+
+
+def _share_problems(roles: Mapping[str, Any], stages: Mapping[str, Any]) -> Found:
+    return [
+        (f"roles.{role}.max_share.{st}", f"'{st}' is not a stage worked by role '{role}'")
+        for role, spec in roles.items()
+        for st in _mapping(_mapping(spec).get("max_share"))
+        if st not in stages or role not in _as_list(_mapping(stages[st]).get("by"))
+    ]
 
 
 def _check_role_workforce(
