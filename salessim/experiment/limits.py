@@ -135,49 +135,81 @@ def process_address_space_bytes() -> float:
     return math.inf if soft == resource.RLIM_INFINITY else float(soft)
 
 
+@dataclass
+class Batch:
+    """What a batch needs, against what the machine allows."""
+
+    sizes: list[Estimate]
+    replications: int
+    parallel: int
+    hours: float
+    memory: float
+    available: float
+    one: float  # address space of one process
+    space: float  # address space a process may map
+
+    @property
+    def worst(self) -> Estimate:
+        return max(self.sizes, key=lambda s: s.bytes_live)
+
+
 def check(scenarios: Sequence[Scenario], replications: int, workers: int,
           max_hours: float = DEFAULT_MAX_HOURS, leads_log: bool = False,
           memory_bytes: float | None = None,
           process_bytes: float | None = None) -> None:  # fmt: skip
     """Raise `LimitError` when running `replications` of each scenario would take longer than
     `max_hours` on `workers` processes or need more than 80% of the machine's memory."""
-    sizes = [estimate(sc, leads_log) for sc in scenarios]
-    events = sum(s.events for s in sizes) * replications
-    parallel = max(1, min(workers, replications))
-    hours = sum(s.seconds for s in sizes) * replications / parallel / 3600
-    worst = max(sizes, key=lambda s: s.bytes_live)
-    memory = BASE_BYTES * (parallel + 1) + parallel * worst.bytes_live
-    memory += max(s.bytes_kept for s in sizes) * replications
-    available = 0.8 * (memory_bytes if memory_bytes is not None else machine_memory_bytes())
-    problems = []
-    if hours > max_hours:
-        problems.append(f"an estimated {_duration(hours)} on {parallel} worker(s), more than the "
-                        f"{_duration(max_hours)} allowed (--max-hours)")  # fmt: skip
-    if memory > available:
-        problems.append(f"about {_gib(memory)} of memory, more than the {_gib(available)} this "
-                        "machine can give (80% of its memory)")  # fmt: skip
-    space = process_bytes if process_bytes is not None else process_address_space_bytes()
-    one = BASE_ADDRESS_SPACE + 2 * worst.bytes_live
-    if one > space:
-        problems.append(f"about {_gib(one)} of address space in each process, more than the "
-                        f"{_gib(space)} a process may use here (ulimit -v)")  # fmt: skip
+    batch = _measure([estimate(sc, leads_log) for sc in scenarios], replications, workers,
+                     memory_bytes, process_bytes)  # fmt: skip
+    problems = _problems(batch, max_hours)
     if problems:
-        per_rep = max(sizes, key=lambda s: s.leads)
-        alone = worst.bytes_live + BASE_BYTES > available or one > space
-        if alone:
-            advice = "A single replication is too big: shorten horizon_days or lower per_day"
-        elif hours > max_hours:
-            advice = ("Use fewer replications (-n), a shorter horizon_days or fewer leads "
-                      "(per_day), or allow more time with --max-hours")  # fmt: skip
-        else:
-            advice = "Use fewer workers (-w) or fewer replications (-n)"
+        events = sum(s.events for s in batch.sizes) * replications
+        per_rep = max(batch.sizes, key=lambda s: s.leads)
         raise LimitError(
             f"This batch is too big to start: {' and '.join(problems)}. It means about "
             f"{events:.2g} simulation events ({per_rep.leads:,.0f} leads per replication in the "
             f"largest scenario, {replications:,} replications of {len(scenarios)} scenario(s)). "
-            f"{advice}{', or leave out --leads' if leads_log else ''}; or pass --no-limit to run "
-            "it anyway."
+            f"{_advice(batch, max_hours)}{', or leave out --leads' if leads_log else ''}; or "
+            "pass --no-limit to run it anyway."
         )
+
+
+def _measure(sizes: list[Estimate], replications: int, workers: int,
+             memory_bytes: float | None, process_bytes: float | None) -> Batch:  # fmt: skip
+    parallel = max(1, min(workers, replications))
+    worst = max(sizes, key=lambda s: s.bytes_live)
+    memory = BASE_BYTES * (parallel + 1) + parallel * worst.bytes_live
+    memory += max(s.bytes_kept for s in sizes) * replications
+    return Batch(
+        sizes, replications, parallel,
+        hours=sum(s.seconds for s in sizes) * replications / parallel / 3600, memory=memory,
+        available=0.8 * (memory_bytes if memory_bytes is not None else machine_memory_bytes()),
+        one=BASE_ADDRESS_SPACE + 2 * worst.bytes_live,
+        space=process_bytes if process_bytes is not None else process_address_space_bytes(),
+    )  # fmt: skip
+
+
+def _problems(b: Batch, max_hours: float) -> list[str]:
+    problems = []
+    if b.hours > max_hours:
+        problems.append(f"an estimated {_duration(b.hours)} on {b.parallel} worker(s), more than "
+                        f"the {_duration(max_hours)} allowed (--max-hours)")  # fmt: skip
+    if b.memory > b.available:
+        problems.append(f"about {_gib(b.memory)} of memory, more than the {_gib(b.available)} "
+                        "this machine can give (80% of its memory)")  # fmt: skip
+    if b.one > b.space:
+        problems.append(f"about {_gib(b.one)} of address space in each process, more than the "
+                        f"{_gib(b.space)} a process may use here (ulimit -v)")  # fmt: skip
+    return problems
+
+
+def _advice(b: Batch, max_hours: float) -> str:
+    if b.worst.bytes_live + BASE_BYTES > b.available or b.one > b.space:
+        return "A single replication is too big: shorten horizon_days or lower per_day"
+    if b.hours > max_hours:
+        return ("Use fewer replications (-n), a shorter horizon_days or fewer leads (per_day), "
+                "or allow more time with --max-hours")  # fmt: skip
+    return "Use fewer workers (-w) or fewer replications (-n)"
 
 
 def _duration(hours: float) -> str:
