@@ -117,41 +117,10 @@ def read_folder(folder: Path) -> Folder:
 
 
 def _read_folder(folder: Path) -> Folder:
-    if (folder / "comparison.csv").exists():
-        names = list(dict.fromkeys(pd.read_csv(folder / "comparison.csv")["scenario"]))
-        diffs = pd.read_csv(folder / "differences.csv")
-        return Folder(
-            "compare", _sub_runs(folder, names, names), differences=diffs, runs_total=len(names)
-        )
-    if (folder / "sweep.csv").exists():
-        table = pd.read_csv(folder / "sweep.csv")
-        params = [c for c in table.columns[1:] if not _is_stat(c)]
-        labels = [
-            f"#{i} "
-            + ", ".join(
-                f"{'.'.join(p.split('.')[-2:])}={charts.plain(table[p].iloc[i])}" for p in params
-            )
-            for i in range(len(table))
-        ]
-        shown = list(range(min(len(table), MAX_RUNS_DRAWN)))
-        runs = _sub_runs(
-            folder, [f"point_{int(table['point'][i])}" for i in shown], [labels[i] for i in shown]
-        )
-        return Folder("sweep", runs, sweep=table, sweep_params=params, runs_total=len(table),
-                      labels=labels)  # fmt: skip
-    if (folder / "stress.csv").exists():
-        table = pd.read_csv(folder / "stress.csv")
-        people = list(table["person"])[: MAX_RUNS_DRAWN - 1]
-        runs = _sub_runs(
-            folder,
-            ["baseline", *(f"without_{p}" for p in people)],
-            ["unchanged team", *(f"without {p}" for p in people)],
-        )
-        return Folder("stress", runs, stress=table, runs_total=len(table) + 1)
-    if (folder / "backtest.csv").exists():
-        table = pd.read_csv(folder / "backtest.csv")
-        run = read_run(folder / "simulated", "simulated after the cut-off")
-        return Folder("backtest", [run], backtest=table, runs_total=1)
+    """The folder's kind, by the table its command wrote last, and its runs."""
+    for table, read in KINDS:
+        if (folder / table).exists():
+            return read(folder, pd.read_csv(folder / table))
     if (folder / "manifest.json").exists() or (folder / "parts").exists():
         return Folder("run", [read_run(folder)], runs_total=1)
     raise ResultsError(
@@ -159,6 +128,45 @@ def _read_folder(folder: Path) -> Folder:
         "comparison.csv, sweep.csv or stress.csv; give the folder that run, compare, sweep "
         "or stress wrote (--out)"
     )
+
+
+def _read_compare(folder: Path, table: pd.DataFrame) -> Folder:
+    names = list(dict.fromkeys(table["scenario"]))
+    diffs = pd.read_csv(folder / "differences.csv")
+    runs = _sub_runs(folder, names, names)
+    return Folder("compare", runs, differences=diffs, runs_total=len(names))
+
+
+def _read_sweep(folder: Path, table: pd.DataFrame) -> Folder:
+    params = [c for c in table.columns[1:] if not _is_stat(c)]
+    labels = [
+        f"#{i} " + ", ".join(
+            f"{'.'.join(p.split('.')[-2:])}={charts.plain(table[p].iloc[i])}" for p in params
+        )
+        for i in range(len(table))
+    ]  # fmt: skip
+    shown = list(range(min(len(table), MAX_RUNS_DRAWN)))
+    points = [f"point_{int(table['point'][i])}" for i in shown]
+    runs = _sub_runs(folder, points, [labels[i] for i in shown])
+    return Folder("sweep", runs, sweep=table, sweep_params=params, runs_total=len(table),
+                  labels=labels)  # fmt: skip
+
+
+def _read_stress(folder: Path, table: pd.DataFrame) -> Folder:
+    people = list(table["person"])[: MAX_RUNS_DRAWN - 1]
+    runs = _sub_runs(folder, ["baseline", *(f"without_{p}" for p in people)],
+                     ["unchanged team", *(f"without {p}" for p in people)])  # fmt: skip
+    return Folder("stress", runs, stress=table, runs_total=len(table) + 1)
+
+
+def _read_backtest(folder: Path, table: pd.DataFrame) -> Folder:
+    run = read_run(folder / "simulated", "simulated after the cut-off")
+    return Folder("backtest", [run], backtest=table, runs_total=1)
+
+
+KINDS = (("comparison.csv", _read_compare), ("sweep.csv", _read_sweep),
+         ("stress.csv", _read_stress), ("backtest.csv", _read_backtest))  # fmt: skip
+"""The table each command writes at the top of its folder, and how to read that folder."""
 
 
 def _is_stat(column: str) -> bool:
@@ -263,41 +271,44 @@ def _summary_table(runs: Sequence[RunData]) -> str:
     )
 
 
-def _header(found: Folder) -> str:
-    first = found.runs[0]
+def _title(found: Folder) -> str:
     names = ", ".join(html.escape(r.label) for r in found.runs)
-    title = {
+    first = html.escape(str(found.runs[0].scenario["name"]))
+    return {
         "run": f"Simulation of {names}",
         "compare": f"Comparison: {names}",
-        "sweep": f"Sweep of {html.escape(str(first.scenario['name']))}",
-        "stress": f"Key-person test of {html.escape(str(first.scenario['name']))}",
-        "backtest": f"Backtest of a calibration: {html.escape(str(first.scenario['name']))}",
-    }
-    m = first.manifest
-    shown = (
-        f" ({len(found.runs)} of {found.runs_total} drawn)"
-        if found.runs_total > len(found.runs)
-        else ""
-    )
+        "sweep": f"Sweep of {first}",
+        "stress": f"Key-person test of {first}",
+        "backtest": f"Backtest of a calibration: {first}",
+    }[found.kind]
+
+
+def _header(found: Folder) -> str:
+    m = found.runs[0].manifest
+    shown = (f" ({len(found.runs)} of {found.runs_total} drawn)"
+             if found.runs_total > len(found.runs) else "")  # fmt: skip
     files = ", ".join(
         sorted({Path(str(r.manifest.get("scenario_file") or "")).name for r in found.runs} - {""})
     )
-    described: dict[str, RunData] = {}
-    for run in found.runs:
-        described.setdefault(str(run.scenario["name"]), run)
-    descriptions = "".join(
-        f"<li><b style='color:{r.colour}'>{html.escape(name)}</b>{_description(r)}</li>"
-        for name, r in described.items()
-    )
     return (
-        f"<header><h1>{title[found.kind]}</h1><p class='meta'>seed {_esc(m['seed'])} · "
+        f"<header><h1>{_title(found)}</h1><p class='meta'>seed {_esc(m['seed'])} · "
         f"{_esc(m['replications'])} replications per scenario{shown} · horizon "
         f"{_esc(_values(found.runs, 'horizon_days'))} days after a "
         f"{_esc(_values(found.runs, 'warmup_days'))}-day warm-up · currency "
         f"{_esc(_values(found.runs, 'currency'))} · run on "
         f"{_esc(str(m['created'])[:10])} with salessim {_esc(m['versions']['salessim'])}"
         f"{' · from ' + html.escape(files) if files else ''}</p>{_stress_setting(found)}"
-        f"<ul>{descriptions}</ul></header>"
+        f"<ul>{_descriptions(found.runs)}</ul></header>"
+    )
+
+
+def _descriptions(runs: Sequence[RunData]) -> str:
+    described: dict[str, RunData] = {}
+    for run in runs:
+        described.setdefault(str(run.scenario["name"]), run)
+    return "".join(
+        f"<li><b style='color:{r.colour}'>{html.escape(name)}</b>{_description(r)}</li>"
+        for name, r in described.items()
     )
 
 
