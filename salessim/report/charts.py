@@ -339,55 +339,32 @@ def sweep_chart(table: pd.DataFrame, params: list[str], labels: list[str], colou
         return _sweep_heatmap(table, params, kpis[:2], currency)
     line = len(params) == 1 and numeric
     x = list(table[params[0]]) if line else [f"#{i}" for i in range(len(table))]
-    fig = make_subplots(
-        rows=2,
-        cols=2,
-        subplot_titles=[t for _, t in kpis],
-        vertical_spacing=0.18,
-        horizontal_spacing=0.12,
-    )
+    fig = make_subplots(rows=2, cols=2, subplot_titles=[t for _, t in kpis],
+                        vertical_spacing=0.18, horizontal_spacing=0.12)  # fmt: skip
     for i, (kpi, title) in enumerate(kpis):
-        mean, low, high = table[f"{kpi}.mean"], table[f"{kpi}.ci_low"], table[f"{kpi}.ci_high"]
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=mean,
-                mode="lines+markers" if line else "markers",
-                hovertext=labels,
-                name=title,
-                line={"color": "#888888"},
-                marker={"color": colours, "size": 10},
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": (high - mean).clip(lower=0),
-                    "arrayminus": (mean - low).clip(lower=0),
-                },
-            ),
-            row=i // 2 + 1,
-            col=i % 2 + 1,
-        )
+        where = {"row": i // 2 + 1, "col": i % 2 + 1}
+        fig.add_trace(_sweep_points(table, kpi, title, x, line, labels, colours), **where)
         unit = "" if kpi in ("won", "lead_to_won") else f" ({currency})"
-        fig.update_yaxes(
-            title=title + unit,
-            row=i // 2 + 1,
-            col=i % 2 + 1,
-            tickformat=".1%" if kpi == "lead_to_won" else "~s",
-        )
-        fig.update_xaxes(
-            title=params[0] if line else "point (settings under Key figures)",
-            row=i // 2 + 1,
-            col=i % 2 + 1,
-            tickvals=x if line and len(x) <= 12 else None,
-            type=None if line else "category",
-        )
-    fig.update_layout(
-        LAYOUT,
-        title={"text": "KPIs against the swept settings (mean, 95% CI)", "x": 0.01},
-        height=640,
-        showlegend=False,
-    )
+        fig.update_yaxes(title=title + unit, tickformat=".1%" if kpi == "lead_to_won" else "~s",
+                         **where)  # fmt: skip
+        fig.update_xaxes(title=params[0] if line else "point (settings under Key figures)",
+                         tickvals=x if line and len(x) <= 12 else None,
+                         type=None if line else "category", **where)  # fmt: skip
+    heading = {"text": "KPIs against the swept settings (mean, 95% CI)", "x": 0.01}
+    fig.update_layout(LAYOUT, title=heading, height=640, showlegend=False)
     return fig
+
+
+def _sweep_points(table: pd.DataFrame, kpi: str, title: str, x: list[Any], line: bool,
+                  labels: list[str], colours: list[str]) -> go.Scatter:  # fmt: skip
+    """One KPI's mean at every point, with its 95% interval as error bars."""
+    mean, low, high = table[f"{kpi}.mean"], table[f"{kpi}.ci_low"], table[f"{kpi}.ci_high"]
+    return go.Scatter(
+        x=x, y=mean, mode="lines+markers" if line else "markers", hovertext=labels, name=title,
+        line={"color": "#888888"}, marker={"color": colours, "size": 10},
+        error_y={"type": "data", "symmetric": False, "array": (high - mean).clip(lower=0),
+                 "arrayminus": (mean - low).clip(lower=0)},
+    )  # fmt: skip
 
 
 def plain(value: object) -> str:
