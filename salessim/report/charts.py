@@ -169,34 +169,8 @@ def weekly_revenue(runs: Sequence[RunData], currency: str) -> go.Figure:
         weeks = run.bands[run.bands["period"] == "week"]
         if weeks.empty:
             continue
-        dates = [run.date(d) for d in weeks["start_day"]]
-        fig.add_trace(
-            go.Scatter(
-                x=dates + dates[::-1],
-                y=list(weeks["revenue_p90"]) + list(weeks["revenue_p10"])[::-1],
-                fill="toself",
-                mode="lines",
-                fillcolor=_transparent(run.colour),
-                line_width=0,
-                hoverinfo="skip",
-                legendgroup=run.label,
-                showlegend=False,
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=dates,
-                y=weeks["revenue_mean"],
-                name=run.label,
-                line={"color": run.colour, "width": 2},
-                legendgroup=run.label,
-                hovertemplate="week of %{x}: %{y:,.0f} "
-                + currency
-                + "<extra>"
-                + run.label
-                + "</extra>",
-            )
-        )
+        for trace in _weekly_traces(run, weeks, currency):
+            fig.add_trace(trace)
         _mark_events(fig, run, marked)
     if not marked and not fig.data:
         fig.add_annotation(text="No whole week after the warm-up to show.", showarrow=False,
@@ -204,6 +178,22 @@ def weekly_revenue(runs: Sequence[RunData], currency: str) -> go.Figure:
     fig.update_yaxes(title=f"Revenue per week ({currency})", tickformat="~s", rangemode="tozero")
     fig.update_xaxes(title="Week starting")
     return fig
+
+
+def _weekly_traces(run: RunData, weeks: pd.DataFrame, currency: str) -> list[go.Scatter]:
+    """A run's p10-p90 band and its mean line, week by week."""
+    dates = [run.date(d) for d in weeks["start_day"]]
+    band = go.Scatter(
+        x=dates + dates[::-1], y=list(weeks["revenue_p90"]) + list(weeks["revenue_p10"])[::-1],
+        fill="toself", mode="lines", fillcolor=_transparent(run.colour), line_width=0,
+        hoverinfo="skip", legendgroup=run.label, showlegend=False,
+    )  # fmt: skip
+    mean = go.Scatter(
+        x=dates, y=weeks["revenue_mean"], name=run.label,
+        line={"color": run.colour, "width": 2}, legendgroup=run.label,
+        hovertemplate="week of %{x}: %{y:,.0f} " + currency + "<extra>" + run.label + "</extra>",
+    )  # fmt: skip
+    return [band, mean]
 
 
 def _mark_events(fig: go.Figure, run: RunData, marked: set[tuple[object, ...]]) -> None:
