@@ -15,7 +15,7 @@ import signal
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -389,19 +389,23 @@ def _durable_run(
         result = _run_one(scenario, source, n, seed, workers, bar, leads, scheduler,
                           done=done, on_chunk=store.add)  # fmt: skip
     except (KeyboardInterrupt, Stopped, WorkerError) as exc:
-        kept = f"{len(store.load())} of {n} replications of {scenario.name}"
-        if isinstance(exc, WorkerError):
-            _say_kept(f"Stopped: {exc}", folder, kept)
-            raise typer.Exit(EXIT_STOPPED) from None
-        if isinstance(exc, Stopped):
-            _say_kept(f"Stopped by {exc.name}", folder, kept)
-            raise typer.Exit(128 + exc.signum) from None
-        _say_kept("Interrupted", folder, kept)
-        raise typer.Exit(130) from None
+        _stopped(exc, f"{len(store.load())} of {n} replications of {scenario.name}", folder)
     result.wall_seconds = store.seconds()
     guarded(lambda: results.write_run(result, folder, force=True))
     store.finish()
     return result
+
+
+def _stopped(exc: BaseException, kept: str, folder: Path) -> NoReturn:
+    """Say what a stopped run keeps and how to resume it, and exit with the stop's code."""
+    if isinstance(exc, Stopped):
+        _say_kept(f"Stopped by {exc.name}", folder, kept)
+        raise typer.Exit(128 + exc.signum) from None
+    if isinstance(exc, KeyboardInterrupt):
+        _say_kept("Interrupted", folder, kept)
+        raise typer.Exit(130) from None
+    _say_kept(f"Stopped: {exc}", folder, kept)  # a worker or the dask scheduler went away
+    raise typer.Exit(EXIT_STOPPED) from None
 
 
 def _report(folder: Path, quiet: bool) -> None:
