@@ -230,32 +230,30 @@ def grouped_bars(
         if m.startswith(prefix) and m.endswith(suffix)
     ))  # fmt: skip
     for run in runs:
-        mine = [n for n in names if f"{prefix}{n}{suffix}" in run.summary.index]
-        means = [run.mean(f"{prefix}{n}{suffix}") for n in mine]
-        cis = [run.ci(f"{prefix}{n}{suffix}") for n in mine]
-        fig.add_trace(
-            go.Bar(
-                x=[names.index(n) for n in mine],
-                y=means,
-                name=run.label,
-                marker_color=run.colour,
-                error_y={
-                    "type": "data",
-                    "symmetric": False,
-                    "array": [_gap(hi, m) for m, (_, hi) in zip(means, cis, strict=True)],
-                    "arrayminus": [_gap(m, lo) for m, (lo, _) in zip(means, cis, strict=True)],
-                },
-                hovertext=[html.escape(n) for n in mine],
-                hovertemplate="%{hovertext}: %{y:"
-                + (".0%" if percent else ",.2f")
-                + "}<extra>"
-                + run.label
-                + "</extra>",
-            )
-        )
+        fig.add_trace(_run_bars(run, names, prefix, suffix, percent))
     fig.update_xaxes(_positions(names))
     fig.update_yaxes(title=axis, tickformat=".0%" if percent else None, rangemode="tozero")
     return fig
+
+
+def _run_bars(run: RunData, names: list[str], prefix: str, suffix: str,
+              percent: bool) -> go.Bar:  # fmt: skip
+    """One run's bars at the numbered positions of `names`, with 95% CI whiskers."""
+    mine = [n for n in names if f"{prefix}{n}{suffix}" in run.summary.index]
+    means = [run.mean(f"{prefix}{n}{suffix}") for n in mine]
+    cis = [run.ci(f"{prefix}{n}{suffix}") for n in mine]
+    whiskers = {
+        "type": "data",
+        "symmetric": False,
+        "array": [_gap(hi, m) for m, (_, hi) in zip(means, cis, strict=True)],
+        "arrayminus": [_gap(m, lo) for m, (lo, _) in zip(means, cis, strict=True)],
+    }
+    number = ".0%" if percent else ",.2f"
+    return go.Bar(x=[names.index(n) for n in mine], y=means, name=run.label,
+                  marker_color=run.colour, error_y=whiskers,
+                  hovertext=[html.escape(n) for n in mine],
+                  hovertemplate="%{hovertext}: %{y:" + number + "}<extra>" + run.label
+                  + "</extra>")  # fmt: skip
 
 
 def _positions(names: Sequence[str]) -> dict[str, Any]:
