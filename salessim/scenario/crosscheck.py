@@ -167,12 +167,25 @@ def _prospecting_problems(p: _Parts) -> Found:
     return found
 
 
+UNREACHED = (
+    "no lead ever reaches this stage: no lead source enters it and no reachable stage has it "
+    "as `next`"
+)
+
+
 def _unreached(p: _Parts, entries: set[str], data: Mapping[str, Any]) -> Found:
     """Stages no lead can reach from an entry, a prospecting stage or the repeat stage."""
+    if not (p.leads or p.prospecting):
+        return []
     starts = entries | p.prospecting
     repeat_stage = _mapping(data.get("customers")).get("repeat_stage")
     if isinstance(repeat_stage, str):
         starts.add(repeat_stage)
+    reached = _reachable(p, starts)
+    return [(f"stages.{name}", UNREACHED) for name in p.stage_names if name not in reached]
+
+
+def _reachable(p: _Parts, starts: set[str]) -> set[str]:
     reached: set[str] = set()
     frontier = [e for e in starts if e in p.stages]
     while frontier:
@@ -181,17 +194,7 @@ def _unreached(p: _Parts, entries: set[str], data: Mapping[str, Any]) -> Found:
             reached.add(st)
             if p.nexts.get(st) in p.stages:
                 frontier.append(p.nexts[st])
-    if not (p.leads or p.prospecting):
-        return []
-    return [
-        (
-            f"stages.{name}",
-            "no lead ever reaches this stage: no lead source enters it and no "
-            "reachable stage has it as `next`",
-        )
-        for name in p.stage_names
-        if name not in reached
-    ]
+    return reached
 
 
 def _window_problems(data: Mapping[str, Any]) -> Found:
@@ -275,27 +278,24 @@ def _check_people(
 
 
 def _event_problems(data: Mapping[str, Any], roles: Mapping[str, Any]) -> Found:
-    found: Found = []
     events = data.get("events")
-    for i, ev in enumerate(events if isinstance(events, list) else []):
-        ev = _mapping(ev)
-        who, action = ev.get("person"), ev.get("action")
-        if not isinstance(who, str):
-            continue
-        if action == "hire" and who not in roles:
-            found.append(
-                (f"events[{i}].person", f"role '{who}' does not exist{_choices(who, roles)}")
-            )
-        elif action != "hire" and not _is_person(who, roles):
-            found.append(
-                (
-                    f"events[{i}].person",
-                    f"no person '{who}' (use role[i] with i below the "
-                    f"headcount, or a name from people){_choices(who, _seat_names(roles))}",
-                )
-            )
-        if action == "absent" and not ev.get("days"):
-            found.append((f"events[{i}].days", "an `absent` event needs `days` > 0"))
+    return [problem for i, ev in enumerate(events if isinstance(events, list) else [])
+            for problem in _event_problem(i, _mapping(ev), roles)]  # fmt: skip
+
+
+def _event_problem(i: int, ev: Mapping[str, Any], roles: Mapping[str, Any]) -> Found:
+    who, action = ev.get("person"), ev.get("action")
+    if not isinstance(who, str):
+        return []
+    found: Found = []
+    if action == "hire" and who not in roles:
+        found.append((f"events[{i}].person", f"role '{who}' does not exist{_choices(who, roles)}"))
+    elif action != "hire" and not _is_person(who, roles):
+        hint = _choices(who, _seat_names(roles))
+        found.append((f"events[{i}].person", f"no person '{who}' (use role[i] with i below the "
+                      f"headcount, or a name from people){hint}"))  # fmt: skip
+    if action == "absent" and not ev.get("days"):
+        found.append((f"events[{i}].days", "an `absent` event needs `days` > 0"))
     return found
 
 
