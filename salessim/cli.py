@@ -324,14 +324,18 @@ def _locked(folder: Path) -> Iterator[None]:
         _say_kept(f"Stopped by {exc.name}", folder, None)
         raise typer.Exit(128 + exc.signum) from None
     except BaseException as exc:
-        interrupted = isinstance(exc, KeyboardInterrupt) or (
-            isinstance(exc, typer.Exit) and exc.exit_code in (0, 130, EXIT_STOPPED, 129, 143)
-        )
-        if not existed and not interrupted and not _holds_results(folder):
+        if not existed and _failed(exc) and not _holds_results(folder):
             shutil.rmtree(folder, ignore_errors=True)
         raise
     finally:
         lock.__exit__()
+
+
+def _failed(exc: BaseException) -> bool:
+    """The command failed (an error), rather than finished or was stopped midway."""
+    stopped = (0, 130, EXIT_STOPPED, 129, 143)
+    return not (isinstance(exc, KeyboardInterrupt)
+                or (isinstance(exc, typer.Exit) and exc.exit_code in stopped))  # fmt: skip
 
 
 def _holds_results(folder: Path) -> bool:

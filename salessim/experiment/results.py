@@ -74,16 +74,20 @@ class FolderLock:
                 "choose another --out"
             ) from exc
         try:
-            for above in reversed(here.parents):
-                self._lock(above, fcntl.LOCK_SH, required=False)
-            self._lock(here, fcntl.LOCK_EX, required=True)
-            self._write_holder()
-            self.holding = True
-            _remove_leftovers(here)
+            self._lock_tree(here)
         except BaseException:
             self.__exit__()
             raise
         return self
+
+    def _lock_tree(self, here: Path) -> None:
+        """Shared locks on the folders above, the exclusive one here, then our note."""
+        for above in reversed(here.parents):
+            self._lock(above, fcntl.LOCK_SH, required=False)
+        self._lock(here, fcntl.LOCK_EX, required=True)
+        self._write_holder()
+        self.holding = True
+        _remove_leftovers(here)
 
     def _lock(self, folder: Path, kind: int, required: bool) -> None:
         try:
@@ -312,15 +316,7 @@ class PartStore:
         """Begin (or, with `resume`, continue) a run; returns the replications already done."""
         marker = self.parts / "run.json"
         if resume:
-            if not marker.exists():
-                raise ResultsError(f"nothing to resume in {self.folder}: no interrupted run there")
-            saved = json.loads(marker.read_text(encoding="utf-8"))
-            if saved != identity:
-                changed = ", ".join(k for k in identity if saved.get(k) != identity[k])
-                raise ResultsError(
-                    f"cannot resume the run in {self.folder}: its {changed} differ from this "
-                    "command's; run without --resume (and with --force) to start again"
-                )
+            self._check_same(identity)
             self.started_at = time.perf_counter()
             self.before = self._saved_seconds()
             return self.load()
@@ -330,6 +326,19 @@ class PartStore:
             old.unlink()
         write_text(marker, json.dumps(identity))
         return []
+
+    def _check_same(self, identity: dict[str, Any]) -> None:
+        """Refuse to resume a run other than this command's (scenario, seed, replications)."""
+        marker = self.parts / "run.json"
+        if not marker.exists():
+            raise ResultsError(f"nothing to resume in {self.folder}: no interrupted run there")
+        saved = json.loads(marker.read_text(encoding="utf-8"))
+        if saved != identity:
+            changed = ", ".join(k for k in identity if saved.get(k) != identity[k])
+            raise ResultsError(
+                f"cannot resume the run in {self.folder}: its {changed} differ from this "
+                "command's; run without --resume (and with --force) to start again"
+            )
 
     def started(self) -> bool:
         return (self.parts / "run.json").exists()
