@@ -384,19 +384,12 @@ def paired_differences(baseline: RunResult, other: RunResult) -> pd.DataFrame:
     common = a.index.intersection(b.index)
     rows = []
     for metric in a.columns.intersection(b.columns):
-        d = (b.loc[common, metric] - a.loc[common, metric]).to_numpy(dtype=float)
+        before = a.loc[common, metric].to_numpy(dtype=float)
+        after = b.loc[common, metric].to_numpy(dtype=float)
+        d = after - before
         d = d[~np.isnan(d)]
-        base_mean = _nanmean(a.loc[common, metric].to_numpy(dtype=float))
-        rows.append(
-            _difference_row(
-                baseline,
-                other,
-                metric,
-                d,
-                base_mean,
-                _nanmean(b.loc[common, metric].to_numpy(dtype=float)),
-            )
-        )
+        rows.append(_difference_row(baseline, other, metric, d, _nanmean(before),
+                                    _nanmean(after)))  # fmt: skip
     return pd.DataFrame(rows, columns=DIFF_COLUMNS)
 
 

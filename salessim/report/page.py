@@ -250,25 +250,27 @@ def _verdicts(diffs: pd.DataFrame, currencies: dict[str, str]) -> str:
 def _summary_table(runs: Sequence[RunData]) -> str:
     metrics = list(dict.fromkeys(m for run in runs for m in run.summary.index))
     head = "".join(f'<th style="color:{r.colour}">{html.escape(r.label)}</th>' for r in runs)
-    body = []
-    for metric in metrics:
-        kind = metric_kind(metric)
-        cells = []
-        for run in runs:
-            lo, hi = run.ci(metric)
-            currency = run.currency
-            cells.append(
-                f"<td>{_human(run.mean(metric), kind, currency)}"
-                f"<small> ({_human(lo, kind, currency)} to {_human(hi, kind, currency)})"
-                "</small></td>"
-            )
-        body.append(f"<tr><th>{html.escape(metric)}</th>{''.join(cells)}</tr>")
+    body = "".join(_summary_row(metric, runs) for metric in metrics)
     return (
         f"<section><h2>All summary metrics</h2><p class='how'>Mean over replications with its "
         "95% confidence interval. Definitions: docs/metrics.md.</p><div class='scroll'>"
-        f"<table><thead><tr><th>metric</th>{head}</tr></thead><tbody>{''.join(body)}"
+        f"<table><thead><tr><th>metric</th>{head}</tr></thead><tbody>{body}"
         "</tbody></table></div></section>"
     )
+
+
+def _summary_row(metric: str, runs: Sequence[RunData]) -> str:
+    kind = metric_kind(metric)
+    cells = []
+    for run in runs:
+        lo, hi = run.ci(metric)
+        currency = run.currency
+        cells.append(
+            f"<td>{_human(run.mean(metric), kind, currency)}"
+            f"<small> ({_human(lo, kind, currency)} to {_human(hi, kind, currency)})"
+            "</small></td>"
+        )
+    return f"<tr><th>{html.escape(metric)}</th>{''.join(cells)}</tr>"
 
 
 def _title(found: Folder) -> str:
