@@ -165,23 +165,16 @@ def print_stress(console: Console, table: pd.DataFrame, currency: str) -> None:
     names = table["name"] if "name" in table else table["person"]
     shown = [seat if name == seat else f"{name} ({seat})"
              for seat, name in zip(table["person"], names, strict=True)]  # fmt: skip
-    keys = [Column("Person", shown, right=False)]
+    bounds = zip(table["revenue_lost_low"], table["revenue_lost_high"], strict=True)
+    interval = [f"{_money(lo)} to {_money(hi)}" for lo, hi in bounds]
     values = [
         Column(f"Revenue lost\n({currency})", [_money(v) for v in table["revenue_lost"]]),
-        Column(
-            "95% CI",
-            [
-                f"{_money(lo)} to {_money(hi)}"
-                for lo, hi in zip(
-                    table["revenue_lost_low"], table["revenue_lost_high"], strict=True
-                )
-            ],
-        ),  # fmt: skip
+        Column("95% CI", interval),
         Column("Share of\nrevenue", [human(v, "ratio") for v in table["revenue_lost_share"]]),
         Column("Customers\nlost", [human(v, "count") for v in table["customers_lost_with_owner"]]),
         Column("Recovery\n(days)", [human(v, "count") for v in table["recovery_days"]]),
     ]
-    print_fitted(console, keys, values)
+    print_fitted(console, [Column("Person", shown, right=False)], values)
 
 
 def variant_label(kind: str, k: int, total: int, name: str) -> str:

@@ -91,14 +91,19 @@ class SeatEvents:
                 person.holes = merge_intervals([*person.holes, (t, t + hours)])
                 continue
             events.remove(item)
-            if action == "resign" and t < person.notice_at:
-                person.notice_at = t
-                person.leaves = t + person.wf.resignation.notice_days * 24
-                person.reason = "resigned"
-            elif action == "leave":
-                person.leaves = t
-                person.notice_at = min(person.notice_at, t)
-                person.reason = "left"
+            _exit(person, action, t)
+
+
+def _exit(person: PersonRt, action: str, t: float) -> None:
+    """A scheduled resignation (with notice) or departure (at once) at `t`."""
+    if action == "resign" and t < person.notice_at:
+        person.notice_at = t
+        person.leaves = t + person.wf.resignation.notice_days * 24
+        person.reason = "resigned"
+    elif action == "leave":
+        person.leaves = t
+        person.notice_at = min(person.notice_at, t)
+        person.reason = "left"
 
 
 class Staffing:
@@ -232,12 +237,14 @@ class Staffing:
         sim.hand_over(person)
         sim.person_left(person)
         sim.wake(person)
-        wf = person.wf
-        if wf.resignation.replace:
-            role = sim.role_index[person.role]
-            rng = sim.streams(f"hire.{role}[{person.seat}].{person.generation}")
-            delay = float(wf.resignation.hire_days.sample(rng, 1)[0]) * 24
-            start = sim.env.now + delay
-            sim.at(
-                start, lambda: self.occupy(person.role, person.seat, start, person.generation + 1)
-            )
+        if person.wf.resignation.replace:
+            self._replace(person)
+
+    def _replace(self, person: PersonRt) -> None:
+        """Hire the person's successor after the role's hiring delay."""
+        sim = self.sim
+        role = sim.role_index[person.role]
+        rng = sim.streams(f"hire.{role}[{person.seat}].{person.generation}")
+        delay = float(person.wf.resignation.hire_days.sample(rng, 1)[0]) * 24
+        start = sim.env.now + delay
+        sim.at(start, lambda: self.occupy(person.role, person.seat, start, person.generation + 1))
