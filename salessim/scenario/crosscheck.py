@@ -299,28 +299,25 @@ def _event_problem(i: int, ev: Mapping[str, Any], roles: Mapping[str, Any]) -> F
     return found
 
 
+PROSPECTING_REPEAT = (
+    "'{}' is a prospecting stage; a repeat purchase needs a stage that works on it (e.g. support)"
+)
+
+
 def _customer_problems(
     customers: Mapping[str, Any], roles: Mapping[str, Any], stages: Mapping[str, Any]
 ) -> Found:
     found: Found = []
     owner = customers.get("owner_role")
     if isinstance(owner, str) and owner not in roles:
-        found.append(
-            ("customers.owner_role", f"role '{owner}' does not exist{_choices(owner, roles)}")
-        )
+        found.append(("customers.owner_role", f"role '{owner}' does not exist"
+                      f"{_choices(owner, roles)}"))  # fmt: skip
     stage = customers.get("repeat_stage")
     if isinstance(stage, str) and _mapping(stages.get(stage)).get("kind") == "prospecting":
-        found.append(
-            (
-                "customers.repeat_stage",
-                f"'{stage}' is a prospecting stage; a repeat "
-                "purchase needs a stage that works on it (e.g. support)",
-            )
-        )
+        found.append(("customers.repeat_stage", PROSPECTING_REPEAT.format(stage)))
     if isinstance(stage, str) and stage not in stages:
-        found.append(
-            ("customers.repeat_stage", f"stage '{stage}' does not exist{_choices(stage, stages)}")
-        )
+        found.append(("customers.repeat_stage", f"stage '{stage}' does not exist"
+                      f"{_choices(stage, stages)}"))  # fmt: skip
     return found
 
 
