@@ -45,3 +45,10 @@ def metric_kind(metric: str) -> str:
     if name.startswith(MONEY_PREFIXES) or name.endswith("hiring_cost"):
         return "money"
     return "count"
+
+
+def plain(value: object) -> str:
+    """A value as the user typed it: 2 rather than 2.0."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)

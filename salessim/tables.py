@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from salessim.numbers import human, metric_kind
+from salessim.numbers import plain as typed
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -127,12 +128,9 @@ def print_runs(console: Console, runs: Sequence[RunResult]) -> None:
 
 def plain(value: Any) -> str:
     """A value as a person wrote it: 3 rather than 3.0, '-' for a missing number."""
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "-"
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-    return str(value)
+    if isinstance(value, float) and (math.isnan(value) or abs(value) >= 1e15):
+        return "-" if math.isnan(value) else str(value)
+    return typed(value)
 
 
 def _key_header(key: str) -> str:

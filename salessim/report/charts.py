@@ -18,6 +18,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from salessim.numbers import plain
+
 PALETTE = (
     "#4C78A8",
     "#F58518",
@@ -353,13 +355,6 @@ def _sweep_points(table: pd.DataFrame, kpi: str, title: str, x: list[Any], line:
         error_y={"type": "data", "symmetric": False, "array": (high - mean).clip(lower=0),
                  "arrayminus": (mean - low).clip(lower=0)},
     )  # fmt: skip
-
-
-def plain(value: object) -> str:
-    """A swept value as the user typed it: 2 rather than 2.0."""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _sweep_heatmap(

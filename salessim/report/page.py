@@ -22,7 +22,7 @@ from plotly.offline import get_plotlyjs
 from salessim.errors import ResultsError
 from salessim.experiment.results import write_text
 from salessim.experiment.whatif import SWEEP_METRICS
-from salessim.numbers import human, metric_kind
+from salessim.numbers import human, metric_kind, plain
 from salessim.report import charts
 from salessim.report.charts import RunData
 
@@ -141,7 +141,7 @@ def _read_sweep(folder: Path, table: pd.DataFrame) -> Folder:
     params = [c for c in table.columns[1:] if not _is_stat(c)]
     labels = [
         f"#{i} " + ", ".join(
-            f"{'.'.join(p.split('.')[-2:])}={charts.plain(table[p].iloc[i])}" for p in params
+            f"{'.'.join(p.split('.')[-2:])}={plain(table[p].iloc[i])}" for p in params
         )
         for i in range(len(table))
     ]  # fmt: skip
