@@ -95,3 +95,8 @@ def test_a_lost_scheduler_ends_cleanly_and_the_run_resumes(tmp_path: Path) -> No
             proc.wait()
     for name in ("replications.parquet", "people.parquet", "timeseries.parquet"):
         assert (out / name).read_bytes() == (local / name).read_bytes(), name
+
+
+def test_a_malformed_scheduler_address_is_a_clear_error(tiny: Scenario) -> None:
+    with pytest.raises(SalessimError, match="cannot reach the dask scheduler"):
+        experiment.run(tiny, 2, seed=1, scheduler="localhost")

@@ -446,3 +446,21 @@ def test_utf16_and_utf32_files_are_asked_to_be_saved_as_utf8(tmp_path: Path, enc
     path = write(tmp_path, "wide.yaml", MINIMAL.encode(encoding))
     (err,) = problems_of(path).problems
     assert err.message.startswith(f"is {encoding[:6].upper()} text; save it as UTF-8")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("a: _", "_"), ("a: __", "__"), ("a: 0x_", "0x_"), ("a: ._", "._"), ("a: 1_000", 1000),
+     ("a: 0o17", 15), ("a: no", "no"), ("a: 2026-01-05", __import__("datetime").date(2026, 1, 5))],
+)  # fmt: skip
+def test_scalars_read_by_yaml_1_2_rules(text: str, value: object) -> None:
+    from salessim.scenario.yamlfile import read_value
+
+    assert read_value(text, "x") == {"a": value}
+
+
+def test_the_first_merged_mapping_wins() -> None:
+    from salessim.scenario.yamlfile import read_value
+
+    assert read_value("{<<: [{k: 1}, {k: 2}], j: 3}", "x") == {"k": 1, "j": 3}
+    assert read_value("{<<: {k: 1}, k: 5}", "x") == {"k": 5}

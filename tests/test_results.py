@@ -228,3 +228,49 @@ def test_wall_seconds_cover_every_session_of_a_resumed_run(tmp_path: Path) -> No
     done = again.start(identity, resume=True)
     assert len(done) == 10 and again.before >= 100.0
     assert again.seconds() >= 100.0
+
+
+def test_a_refused_nested_lock_leaves_no_empty_folder(tmp_path: Path) -> None:
+    with FolderLock(tmp_path / "R"):
+        with pytest.raises(ResultsError, match="in use"):
+            FolderLock(tmp_path / "R" / "a" / "b").__enter__()
+        assert not (tmp_path / "R" / "a").exists()
+
+
+def test_where_folders_cannot_be_flocked_the_note_file_is_locked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """NFS refuses flock on a directory (EBADF): the folders above are skipped and the folder's
+    own `.salessim.lock` file is locked instead, which still refuses a second command there."""
+    import fcntl
+    import os
+
+    real = fcntl.flock
+
+    def no_directory_locks(fd: int, op: int) -> None:
+        if os.path.isdir(f"/proc/self/fd/{fd}"):
+            raise OSError(errno.EBADF, "Bad file descriptor")
+        real(fd, op)
+
+    monkeypatch.setattr(fcntl, "flock", no_directory_locks)
+    busy = pytest.raises(ResultsError, match="in use by another salessim command")
+    with FolderLock(tmp_path / "out"), busy:
+        FolderLock(tmp_path / "out").__enter__()
+    with FolderLock(tmp_path / "out"):  # released
+        pass
+
+
+def test_a_fresh_start_forgets_an_old_runs_seconds(tmp_path: Path) -> None:
+    from salessim.experiment import results
+
+    from .conftest import make_scenario
+
+    tiny = make_scenario()
+    store = results.PartStore(tmp_path / "run")
+    store.start(store.identity(tiny, 1, 10, False), resume=False)
+    (store.parts / "seconds.json").write_text("1000.0")
+    again = results.PartStore(tmp_path / "run")
+    identity = again.identity(tiny, 2, 10, False)
+    again.start(identity, resume=False)
+    assert not (again.parts / "seconds.json").exists()
+    assert results.PartStore(tmp_path / "run").start(identity, resume=True) == []

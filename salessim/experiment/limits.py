@@ -22,6 +22,7 @@ from pathlib import Path
 
 from salessim.defaults import DEFAULT_MAX_HOURS
 from salessim.errors import SalessimError
+from salessim.experiment.replications import MIN_REPLICATIONS_PER_WORKER
 from salessim.scenario.models import Scenario
 
 SECONDS_PER_EVENT = 5e-6
@@ -176,7 +177,7 @@ def check(scenarios: Sequence[Scenario], replications: int, workers: int,
 
 def _measure(sizes: list[Estimate], replications: int, workers: int,
              memory_bytes: float | None, process_bytes: float | None) -> Batch:  # fmt: skip
-    parallel = max(1, min(workers, replications))
+    parallel = max(1, min(workers, replications // MIN_REPLICATIONS_PER_WORKER))
     worst = max(sizes, key=lambda s: s.bytes_live)
     memory = BASE_BYTES * (parallel + 1) + parallel * worst.bytes_live
     memory += max(s.bytes_kept for s in sizes) * replications

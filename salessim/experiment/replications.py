@@ -199,8 +199,8 @@ def _worker_signals() -> None:
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     """Worker processes: forked where the platform allows it (they start in milliseconds and
-    need no `if __name__ == "__main__":` guard in the calling script), else spawned, then
-    recycled every 200 batches to bound leaks."""
+    need no `if __name__ == "__main__":` guard in the calling script; a forked pool cannot
+    recycle its workers), else spawned and recycled every 200 batches to bound leaks."""
     if "fork" in multiprocessing.get_all_start_methods() and sys.platform == "linux":
         context = multiprocessing.get_context("fork")
         return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_signals)
@@ -276,7 +276,7 @@ def _run_on_dask(
         logging.getLogger(name).setLevel(logging.CRITICAL + 1)
     try:
         client = Client(scheduler, timeout="10s")
-    except OSError as exc:
+    except (OSError, ValueError, TypeError) as exc:  # unreachable, or not an address at all
         raise SalessimError(f"cannot reach the dask scheduler at {scheduler}: {exc}") from exc
     with client:
         # pure=False: identical-looking calls must not be merged; the seed is in the arguments

@@ -8,6 +8,7 @@ so a reader never sees half a file. An existing folder is only reused with `forc
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import fcntl
@@ -65,6 +66,7 @@ class FolderLock:
     def __enter__(self) -> FolderLock:
         if self.folder.exists() and not self.folder.is_dir():
             raise ResultsError(f"{self.folder} exists and is not a folder; choose another --out")
+        made = [p for p in (self.folder, *self.folder.parents) if not p.exists()]
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             here = self.folder.resolve()
@@ -77,6 +79,9 @@ class FolderLock:
             self._lock_tree(here)
         except BaseException:
             self.__exit__()
+            for folder in made:  # refused: leave no empty folder behind (deepest first)
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
             raise
         return self
 
@@ -100,9 +105,26 @@ class FolderLock:
             fcntl.flock(fd, kind | fcntl.LOCK_NB)
         except OSError as exc:
             os.close(fd)
-            if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
-                raise ResultsError(f"cannot lock results folder {folder}: {exc}") from exc
-            raise ResultsError(self._busy(folder)) from exc
+            if exc.errno in BUSY:
+                raise ResultsError(self._busy(folder)) from exc
+            if required:  # folders cannot be flocked here (NFS, some FUSE mounts)
+                self._lock_note_file(folder)
+            return
+        self.fds.append(fd)
+
+    def _lock_note_file(self, folder: Path) -> None:
+        """Where a folder cannot be locked, lock the file `.salessim.lock` in it instead: it
+        still excludes a second command on the same folder (not on nested ones)."""
+        fd = -1
+        try:
+            fd = os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if fd >= 0:
+                os.close(fd)
+            if exc.errno in BUSY:
+                raise ResultsError(self._busy(folder)) from exc
+            raise ResultsError(f"cannot lock results folder {folder}: {exc}") from exc
         self.fds.append(fd)
 
     def _busy(self, folder: Path) -> str:
@@ -139,12 +161,14 @@ class FolderLock:
 def _remove_leftovers(folder: Path) -> None:
     """Temporary files of writes that a killed command never finished (`write_atomic` names
     them `.NAME.*.tmp`); nobody else writes here while we hold the lock."""
-    for tmp in folder.rglob(".*.tmp"):
-        if tmp.is_file():
-            tmp.unlink(missing_ok=True)
+    for pattern in (".*.tmp", "parts/.*.tmp", "*/.*.tmp", "*/parts/.*.tmp"):
+        for tmp in folder.glob(pattern):  # where salessim writes, not a whole tree
+            if tmp.is_file():
+                tmp.unlink(missing_ok=True)
 
 
 UNKNOWN = "another process"
+BUSY = (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES)
 
 
 def _holder(folder: Path) -> str:
@@ -322,8 +346,8 @@ class PartStore:
             return self.load()
         self.parts.mkdir(parents=True, exist_ok=True)
         self.started_at, self.before = time.perf_counter(), 0.0
-        for old in self.parts.glob("part-*.pkl"):
-            old.unlink()
+        for old in [*self.parts.glob("part-*.pkl"), self.parts / "seconds.json"]:
+            old.unlink(missing_ok=True)
         write_text(marker, json.dumps(identity))
         return []
 

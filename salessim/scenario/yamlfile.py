@@ -153,10 +153,13 @@ def _mark(exc: MarkedYAMLError) -> tuple[int | None, int | None]:
 CORE = "tag:yaml.org,2002:"
 _BOOL = re.compile(r"true|True|TRUE|false|False|FALSE")
 _NULL = re.compile(r"~|null|Null|NULL|")
-_INT = re.compile(r"[-+]?0b[0-1_]+|[-+]?0o?[0-7_]+|[-+]?[0-9_]+|[-+]?0x[0-9a-fA-F_]+")
+_INT = re.compile(  # as ruamel.yaml's YAML 1.2 rules, but at least one digit
+    r"[-+]?0b_*[0-1][0-1_]*|[-+]?0o?_*[0-7][0-7_]*|[-+]?_*[0-9][0-9_]*"
+    r"|[-+]?0x_*[0-9a-fA-F][0-9a-fA-F_]*"
+)
 _FLOAT = re.compile(
     r"[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?(?:[0-9][0-9_]*)(?:[eE][-+]?[0-9]+)"
-    r"|[-+]?\.[0-9_]+(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+    r"|[-+]?\._*[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
 )
 _DATE = re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})")
 _STAMP = re.compile(
@@ -217,7 +220,7 @@ class _Walker:
         if not all(isinstance(f, dict) for f in found):
             self._problem(path, "a merge key (<<) must name a mapping or a list of mappings")
             return []
-        return list(reversed(found))
+        return found  # the first mapping listed wins, as YAML says
 
     def _sequence(self, node: SequenceNode, path: KeyPath, where: Position) -> list[Any]:
         items = []
