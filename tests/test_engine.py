@@ -91,7 +91,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             "ramp_up": {"days": draw(st.floats(0, 20))},
             "probation": {
                 "days": draw(st.floats(1, 20)),
-                "min_conversion": draw(st.floats(0, 1)),
+                "min_relative": draw(st.floats(0, 2)),
                 "min_attempts": draw(st.integers(0, 3)),
             },
         }

@@ -129,7 +129,7 @@ def test_probation_lets_go_a_weak_hire_and_keeps_a_good_one() -> None:
         sc = make_scenario(
             horizon_days=150,
             roles={"designer": {"headcount": 1}},
-            workforce={"probation": {"days": 60, "min_conversion": 0.3}},
+            workforce={"probation": {"days": 60, "min_relative": 0.6}},
             events=[{"day": 1, "action": "hire", "person": "designer", "success": success}],
         )
         sim, _ = run_traced(sc)

@@ -26,9 +26,9 @@ def busy_closer() -> Scenario:
 
 
 class HalfSpeed(Productivity):
-    def hours(self, person: PersonRt, st: StageRt, now: float) -> tuple[float, float, float]:
-        base, hours, f = super().hours(person, st, now)
-        return base, 2 * hours, f
+    def hours(self, person: PersonRt, st: StageRt, now: float) -> tuple[float, float]:
+        base, hours = super().hours(person, st, now)
+        return base, 2 * hours
 
 
 def won(scenario: Scenario, seed: int, **policies: object) -> float:

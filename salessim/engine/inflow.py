@@ -67,10 +67,10 @@ class Inflow:
         return lead
 
     def _prospected(
-        self: Wired, st: StageRt, person: PersonRt, base_hours: float, f: float
+        self: Wired, st: StageRt, person: PersonRt, base_hours: float
     ) -> None:
         """A finished prospecting session: new leads found enter the stage after it."""
-        n = self.prospecting.found(st, person, base_hours, f)
+        n = self.prospecting.found(st, person, base_hours)
         if n == 0:
             return
         rng = st.prospect_rng
@@ -82,7 +82,7 @@ class Inflow:
             lead = self._new_lead(st.source, now, value, INF, u)
             lead.contacted = now
             lead.by = person
-            lead.team.append(person)
+            lead.team[person] = st.index
             self.tally.contact(lead, now, outbound=True)
             self._advance(lead, st, person)
 

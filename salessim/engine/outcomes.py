@@ -31,20 +31,26 @@ class Outcomes:
             lead.by = person
             self.tally.contact(lead, now)
 
-    def _complete(self: Wired, lead: Lead, st: StageRt, person: PersonRt, f: float) -> None:
+    def _complete(self: Wired, lead: Lead, st: StageRt, person: PersonRt) -> None:
         counted = lead.counted
         if counted:
             st.worked += 1
         person.attempts += 1
-        p = self.productivity.success(person, st, f)
+        skilled = lead.team.get(person) == st.index
+        p = self.productivity.success(person, st, skilled)
         if lead.repeat:
             u = self._repeat_u()
         elif lead.tries == 0:
             u = lead.u[st.index]
         else:
             u = st.retry_rng.random()  # type: ignore[union-attr]
+        if skilled:
+            person.judged += 1
+            person.expected += st.success
         if u < p:
             person.successes += 1
+            if skilled:
+                person.judged_successes += 1
             if counted:
                 st.succeeded += 1
                 st.daily_succeeded[int(self.env.now // 24)] += 1
@@ -67,7 +73,7 @@ class Outcomes:
         if not lead.repeat:
             person.deals += 1
             person.revenue += lead.value
-            team = lead.team or [person]
+            team = list(lead.team) or [person]
             for member in team:
                 self._credit(member, lead.value / len(team), now, lead.counted)
             source = lead.by

@@ -11,17 +11,19 @@ they are away. The work loop itself lives in `simulation`.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from salessim.engine.calendar import merge_intervals, restricted
+from salessim.engine.calendar import WorkCalendar, merge_intervals, restricted
 from salessim.engine.records import PersonRt
 from salessim.scenario.workforce import Event, Workforce
 
 if TYPE_CHECKING:
     from salessim.engine.context import Engine
+    from salessim.scenario.distributions import FloatArray
 
 INF = math.inf
 YEAR_HOURS = 365 * 24.0
@@ -30,23 +32,62 @@ YEAR_HOURS = 365 * 24.0
 def draw_absences(
     wf: Workforce, rng: np.random.Generator, start: float, end: float
 ) -> list[tuple[float, float]]:
-    """Random sick episodes and vacation blocks in [start, end), in hours, merged and sorted."""
-    holes: list[tuple[float, float]] = []
+    """Vacation blocks and sick episodes in [start, end), in hours, sorted and disjoint.
+
+    Each is an alternating renewal process (an absence, then an exponential gap), so absences
+    never overlap and the expected days per year are the entered ones: vacations first, then
+    sickness in the time left between them (an episode that reaches a vacation goes on after it).
+    """
     span = end - start
     if span <= 0:
-        return holes
+        return []
+    vacation_days = wf.vacation_days_per_year
+    block = wf.vacation_block_days * 24
+
+    def blocks(n: int) -> FloatArray:
+        return np.full(n, block)
+
+    holes = _renewal(rng, start, end, vacation_days / 365, block, blocks)
     if wf.sick_days_per_year > 0:
-        episodes_per_hour = wf.sick_days_per_year / wf.sick_episode_days.mean / YEAR_HOURS
-        n = int(rng.poisson(episodes_per_hour * span))
-        starts = rng.uniform(start, end, n)
-        lengths = wf.sick_episode_days.sample(rng, n) * 24
-        holes += [(float(a), float(a + b)) for a, b in zip(starts, lengths, strict=True)]
-    if wf.vacation_days_per_year > 0:
-        blocks_per_year = wf.vacation_days_per_year / wf.vacation_block_days
-        n = int(rng.poisson(blocks_per_year * span / YEAR_HOURS))
-        block = wf.vacation_block_days * 24
-        holes += [(float(a), float(a) + block) for a in rng.uniform(start, end, n)]
+        share = wf.sick_days_per_year / max(365 - vacation_days, 1e-9)
+        free = restricted(WorkCalendar([(start, end)]), start, end, holes)
+        episodes = wf.sick_episode_days
+        mean_hours = episodes.mean * 24
+
+        def lengths(n: int) -> FloatArray:
+            return episodes.sample(rng, n) * 24
+
+        for a, b in _renewal(rng, 0.0, free.worked(end), share, mean_hours, lengths):
+            holes += free.segments(free.at_worked(a), free.at_worked(b))
     return merge_intervals(holes)
+
+
+def _renewal(
+    rng: np.random.Generator,
+    start: float,
+    end: float,
+    share: float,
+    mean_hours: float,
+    lengths: Callable[[int], FloatArray],
+) -> list[tuple[float, float]]:
+    """Absences of `lengths` hours separated by exponential gaps, covering `share` of the time
+    on average; started a year early so that [start, end) begins in the steady state."""
+    if share < 1e-9:
+        return []
+    if share >= 1:
+        return [(start, end)]
+    gap = mean_hours * (1 - share) / share
+    t = start - YEAR_HOURS - rng.exponential(gap)
+    out: list[tuple[float, float]] = []
+    n = max(int((end - t) / (mean_hours + gap) * 1.2) + 8, 8)
+    while t < end:
+        for a, b in zip(lengths(n).tolist(), rng.exponential(gap, n).tolist(), strict=True):
+            if t >= end:
+                break
+            if t + a > start:
+                out.append((max(t, start), min(t + a, end)))
+            t += a + b
+    return out
 
 
 def parse_seat(ref: str) -> tuple[str, int] | None:
@@ -138,37 +179,46 @@ class Staffing:
         role = event.person
         seat = self.seats[role]
         self.seats[role] += 1
-        person = self.occupy(role, seat, self.sim.env.now, generation=1)
+        person = self.occupy(role, seat, self.sim.env.now, generation=1, skill=event.success)
         if person is not None:
-            person.work_time, person.success = event.work_time, event.success
+            person.work_time = event.work_time
 
-    def occupy(self, role: str, seat: int, hired: float, generation: int) -> PersonRt | None:
-        """Put a new person in a seat from `hired` on (veterans at hour 0, hires ramp up)."""
+    def occupy(self, role: str, seat: int, hired: float, generation: int,
+               skill: float | None = None) -> PersonRt | None:  # fmt: skip
+        """Put a new person in a seat from `hired` on (veterans at hour 0, as entered; hires
+        ramp up, with `skill` or one drawn from the role's `hire_skill`)."""
         sim = self.sim
         if hired >= sim.horizon:
             return None
         wf = self.workforce[role]
         spec = sim.scenario.roles[role]
-        skill = spec.people[seat] if generation == 0 and seat < len(spec.people) else None
-        base = (skill.name if skill and skill.name else None) or f"{role}[{seat}]"
+        given = spec.people[seat] if generation == 0 and seat < len(spec.people) else None
+        base = (given.name if given and given.name else None) or f"{role}[{seat}]"
         name = base if generation == 0 else f"{base}#{generation}"
         person = PersonRt(name, role, seat, hired, wf)
         person.generation = generation
-        if skill is not None:
-            person.work_time, person.success = skill.work_time, skill.success
-            if skill.resignation_rate is not None:
-                person.resignation_rate = skill.resignation_rate
+        if given is not None:
+            person.work_time, person.success = given.work_time, given.success
+            if given.resignation_rate is not None:
+                person.resignation_rate = given.resignation_rate
         if generation > 0:
             person.ramp = wf.ramp_up
+            person.success = self._hire_skill(person) if skill is None else skill
             if hired >= sim.warmup:
                 self.hires += 1
                 self.hiring_cost += wf.resignation.hiring_cost
                 sim.pay_hiring(hired, wf.resignation.hiring_cost)
-        self._draw_tenure(person, skill.vacations if skill else [])
+        self._draw_tenure(person, given.vacations if given else [])
         self.people.append(person)
         sim.add_person(person)
         sim.person_joined(person)
         return person
+
+    def _hire_skill(self, person: PersonRt) -> float:
+        """A new hire's skill, from its own stream (so probation on or off, the same people)."""
+        sim = self.sim
+        rng = sim.streams(f"skill.{sim.role_index[person.role]}[{person.seat}].{person.generation}")
+        return float(person.wf.hire_skill.sample(rng, 1)[0])
 
     def _draw_tenure(self, person: PersonRt, vacations: list[Any]) -> None:
         sim = self.sim
@@ -212,10 +262,12 @@ class Staffing:
                 sim.at(check, lambda: self._probation(person))
 
     def _probation(self, person: PersonRt) -> None:
+        """Let the hire go if their successes, on the attempts where their skill counted, fall
+        short of `min_relative` times an average person's expected successes on them."""
         rule = person.wf.probation
-        if rule is None or person.gone or person.attempts < rule.min_attempts:
+        if rule is None or person.gone or person.judged < rule.min_attempts:
             return
-        if person.successes < rule.min_conversion * person.attempts:
+        if person.judged_successes < rule.min_relative * person.expected:
             now = self.sim.env.now
             person.leaves = max(now, person.busy_until)
             person.notice_at = min(person.notice_at, person.leaves)

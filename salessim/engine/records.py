@@ -50,7 +50,9 @@ class Lead:
         self.queued = arrived
         self.at = -1
         self.path: list[str] | None = None
-        self.team: list[PersonRt] = []
+        self.team: dict[PersonRt, int] = {}
+        """Everyone who worked on the lead, in order, with the stage they first worked (where
+        their skill counts)."""
 
 
 class StageRt:
@@ -98,7 +100,8 @@ class PersonRt:
         "resignation_rate", "hired", "notice_at", "leaves", "effort", "ramp", "holes", "gone",
         "reason", "personal", "wake", "timer_at", "busy_until", "last_stage", "week",
         "week_hours", "week_cap", "stage_week", "busy_hours", "available_hours",
-        "hours_by_stage", "attempts", "successes", "deals", "revenue", "revenue_repeat",
+        "hours_by_stage", "attempts", "successes", "judged", "judged_successes",
+        "expected", "deals", "revenue", "revenue_repeat",
         "customers", "customers_lost", "wf", "revenue_window", "commission", "monthly",
         "pending", "last_booked", "shares", "limited", "overhead", "commission_rate",
         "sourcing_rate",
@@ -137,6 +140,9 @@ class PersonRt:
         self.hours_by_stage: dict[str, float] = {}
         self.attempts = 0
         self.successes = 0
+        self.judged = 0  # attempts where their skill counted (first stage on a lead) ...
+        self.judged_successes = 0  # ... those that succeeded ...
+        self.expected = 0.0  # ... and an average person's expected successes on them
         self.deals = 0
         self.revenue = 0.0
         self.revenue_repeat = 0.0
@@ -166,7 +172,7 @@ class PersonRt:
         return self.employed(t) and not self.on_leave(t)
 
     def productivity(self, t: float) -> float:
-        """Ramp-up factor in (0, 1] times notice effort: divides work time, multiplies success."""
+        """Ramp-up factor in (0, 1] times notice effort: at f, work takes 1/f as long."""
         ramp = self.ramp
         if ramp is None and t < self.notice_at:
             return 1.0

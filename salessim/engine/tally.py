@@ -214,6 +214,7 @@ def person_row(p: PersonRt, tally: Tally) -> dict[str, Any]:
         "days_absent": days_absent(p, tally),
         "attempts": p.attempts,
         "successes": p.successes,
+        "skill": p.success,
     }
     for stage, hours in sorted(p.hours_by_stage.items()):
         row[f"hours.{stage}"] = hours

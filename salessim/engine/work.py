@@ -5,6 +5,11 @@
 prospects, and how many leads a session finds. Today's rules are the defaults; a different
 productivity model (learning by doing, fatigue) or prospecting policy (only when the pipeline
 is thin) is a subclass given to the simulation.
+
+The definitions (docs/modelling.md, "Productivity and skill"): a person's productivity factor
+`f` (ramp-up times notice effort) acts on time only, so at f a person finishes f as much work in
+an hour; their skill (`success` multiplier) acts once per lead, on the first stage they work on
+it, so of the leads they take on they carry about `skill` as many through their part.
 """
 
 from __future__ import annotations
@@ -15,31 +20,33 @@ from salessim.scenario.models import MIN_SESSION_HOURS
 
 class Productivity:
     """Today's model: work time is the stage's draw times the person's `work_time`, divided by
-    their ramp-up and notice factor `f`; success is the stage's times the person's times `f`."""
+    their ramp-up and notice factor `f`; success is the stage's, times the person's skill on
+    the first stage they work on the lead."""
 
-    def hours(self, person: PersonRt, st: StageRt, now: float) -> tuple[float, float, float]:
-        """(base hours, hours needed at `now`, factor f) for one piece of work at `st`."""
-        f = person.productivity(now)
+    def hours(self, person: PersonRt, st: StageRt, now: float) -> tuple[float, float]:
+        """(base hours, hours needed at `now`) for one piece of work at `st`."""
         base = st.work() * person.work_time
         if st.prospecting:
             base = max(base, MIN_SESSION_HOURS)
-        return base, base / f, f
+        return base, base / person.productivity(now)
 
-    def success(self, person: PersonRt, st: StageRt, f: float) -> float:
-        """Chance that the work succeeds (the stage's success times skill times f)."""
-        return st.success * person.success * f
+    def success(self, person: PersonRt, st: StageRt, skilled: bool) -> float:
+        """Chance that the work succeeds: the stage's, times the person's skill if `skilled`
+        (this is the first stage they work on the lead)."""
+        return st.success * person.success if skilled else st.success
 
 
 class Prospecting:
     """Today's policy: a person prospects whenever their priority list reaches a prospecting
-    stage (so in every working hour nothing else is waiting); a session of `base` hours finds a
-    Poisson number of leads with mean leads_per_hour x hours x skill x f."""
+    stage (so in every working hour nothing else is waiting); a session of `base` hours (which
+    takes base / f hours at productivity f) finds a Poisson number of leads with mean
+    leads_per_hour x base hours x skill."""
 
     def wants(self, person: PersonRt, st: StageRt, now: float) -> bool:
         return True
 
-    def found(self, st: StageRt, person: PersonRt, base_hours: float, f: float) -> int:
+    def found(self, st: StageRt, person: PersonRt, base_hours: float) -> int:
         rng = st.prospect_rng
         assert rng is not None
-        mean = st.leads_per_hour * base_hours * person.success * f
+        mean = st.leads_per_hour * base_hours * person.success
         return int(rng.poisson(mean)) if mean > 0 else 0

@@ -49,16 +49,34 @@ class WorkLoop:
         """Whether the person's weekly time share (overall, or for `st`) has room left."""
         week = int(now // WEEK)
         if week != person.week:
-            person.week = week
-            person.week_hours = 0.0
-            person.stage_week = {}
-            cal = person.cal
-            person.week_cap = cal.worked((week + 1) * WEEK) - cal.worked(week * WEEK)
+            self._new_week(person, week)
         role = self.scenario.roles[person.role]
         if st is None:
             return person.week_hours < role.time_share * person.week_cap
         share = role.max_share.get(st.name)
         return share is None or person.stage_week.get(st.index, 0.0) < share * person.week_cap
+
+    def _new_week(self: Wired, person: PersonRt, week: int) -> None:
+        """Start the week's budgets; hours a task ran over a past week's cap count against the
+        following weeks, so the realised share over a year stays within the cap."""
+        role = self.scenario.roles[person.role]
+        cal = person.cal
+        caps = {-1: role.time_share}
+        caps.update({st.index: role.max_share[st.name] for st in person.stages
+                     if st.name in role.max_share})  # fmt: skip
+        used = {-1: person.week_hours, **person.stage_week}
+        over = {i: 0.0 for i in caps}
+        if person.week >= 0:
+            over = {i: used.get(i, 0.0) - share * person.week_cap for i, share in caps.items()}
+        w = person.week + 1
+        while w < week and any(v > 0 for v in over.values()):
+            hours = cal.worked((w + 1) * WEEK) - cal.worked(w * WEEK)
+            over = {i: v - caps[i] * hours for i, v in over.items()}
+            w += 1
+        person.week = week
+        person.week_cap = cal.worked((week + 1) * WEEK) - cal.worked(week * WEEK)
+        person.week_hours = max(over[-1], 0.0)
+        person.stage_week = {i: v for i, v in over.items() if i >= 0 and v > 0}
 
     def _pick(self: Wired, person: PersonRt, now: float) -> tuple[Lead | None, StageRt | None]:
         shares = person.shares
@@ -104,7 +122,7 @@ class WorkLoop:
     def _work(self: Wired, person: PersonRt, lead: Lead | None, st: StageRt,
               now: float) -> Generator[simpy.Event, Any, bool]:  # fmt: skip
         """One piece of work; False if it could not be finished (horizon or leaving)."""
-        base, hours, f = self.productivity.hours(person, st, now)
+        base, hours = self.productivity.hours(person, st, now)
         if person.last_stage != st.index:
             if person.last_stage >= 0:
                 hours += person.overhead
@@ -112,7 +130,7 @@ class WorkLoop:
         if lead is not None:
             self._start(lead, person, now)
             if person not in lead.team:
-                lead.team.append(person)
+                lead.team[person] = st.index
         end = person.cal.finish(now, hours)
         self._account(person, st, now, end, hours)
         if self.trace is not None:
@@ -128,9 +146,9 @@ class WorkLoop:
             return False
         yield self.env.timeout(end - now)
         if lead is None:
-            self._prospected(st, person, base, f)
+            self._prospected(st, person, base)
         else:
-            self._complete(lead, st, person, f)
+            self._complete(lead, st, person)
         return True
 
     def _account(self: Wired, person: PersonRt, st: StageRt, start: float, end: float,

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
-from salessim.scenario.distributions import Distribution, Fixed
+from salessim.scenario.distributions import Distribution, Fixed, LogNormal
 
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -37,14 +37,15 @@ class Resignation(Model):
     )
     hire_days: Distribution = Field(
         default_factory=lambda: Fixed(value=45.0),
-        description="Days from a departure until the replacement starts.",
+        description="Days from a departure (not from the resignation letter) until the "
+        "replacement starts.",
     )
     hiring_cost: NonNegative = Field(default=0.0, description="Cost of each hire.")
     replace: bool = Field(default=True, description="Whether a leaver is replaced at all.")
 
 
 class RampUp(Model):
-    """A new hire's productivity and conversion rise from `start` to 1 over `days`."""
+    """A new hire's productivity (work speed) rises from `start` to 1 over `days`."""
 
     days: NonNegative = Field(default=0.0, description="Days until a new hire is fully productive.")
     start: float = Field(
@@ -54,15 +55,35 @@ class RampUp(Model):
 
 
 class Probation(Model):
-    """A new hire whose conversion over the first `days` is below `min_conversion` is let go."""
+    """A new hire whose successes over the first `days` fall below `min_relative` times what an
+    average person would expect on the same attempts is let go."""
 
     days: float = Field(gt=0, le=3650, description="Length of probation in days.")
-    min_conversion: Probability = Field(
-        description="Least share of the hire's finished attempts that must succeed."
+    min_relative: float = Field(
+        ge=0,
+        le=10,
+        allow_inf_nan=False,
+        description="Least ratio of the hire's successes to an average person's expected "
+        "successes on the same attempts (0.8 = at least 80% as good; 0 = keep everyone).",
     )
     min_attempts: int = Field(
-        default=5, ge=0, description="Fewer finished attempts than this: too early to judge, kept."
+        default=5, ge=0, description="Fewer judged attempts than this: too early to judge, kept."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _renamed(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "min_conversion" in data:
+            raise ValueError(
+                "min_conversion (a raw success rate) was replaced by min_relative: the hire's "
+                "successes against an average person's on the same attempts (0.8 = 80% as good)"
+            )
+        return data
+
+
+def default_hire_skill() -> Distribution:
+    """Skill of a new hire when the scenario does not say: the role's average (1), sd 0.2."""
+    return LogNormal.model_validate({"dist": "lognormal", "mean": 1.0, "sd": 0.2})
 
 
 class Workforce(Model):
@@ -84,6 +105,11 @@ class Workforce(Model):
     )
     resignation: Resignation = Field(default_factory=Resignation, description="Resignations.")
     ramp_up: RampUp = Field(default_factory=RampUp, description="Ramp-up of new hires.")
+    hire_skill: Distribution = Field(
+        default_factory=default_hire_skill,
+        description="Skill (success multiplier) of each new hire, drawn once per hire; "
+        "default log-normal with mean 1 and sd 0.2.",
+    )
     probation: Probation | None = Field(default=None, description="Probation of new hires.")
 
     @field_validator("sick_episode_days")
@@ -159,8 +185,12 @@ class Event(Model):
     work_time: float = Field(
         default=1.0, gt=0, le=100, description="`hire` only: the hire's work-time multiplier."
     )
-    success: float = Field(
-        default=1.0, ge=0, le=100, description="`hire` only: the hire's success multiplier."
+    success: float | None = Field(
+        default=None,
+        ge=0,
+        le=100,
+        description="`hire` only: the hire's skill (success multiplier); default: drawn from "
+        "the role's `workforce.hire_skill`.",
     )
 
 
