@@ -31,7 +31,10 @@ def test_super_sellers_pipeline_is_more_irregular_than_three_steps() -> None:
 def test_losing_the_star_loses_revenue_and_customers() -> None:
     stays = mean_of("super_seller", "revenue")
     leaves = mean_of("super_seller_leaves", "revenue")
-    assert leaves.mean() < 0.8 * stays.mean()
+    # By hand: the successor starts ~60 days after the letter (day 120), so the seat is empty
+    # for ~30 of the 337 measured days after the notice (~9%), then ramps up; the pipeline
+    # the star leaves and the customers who follow them come on top.
+    assert leaves.mean() < 0.9 * stays.mean()
     assert (
         mean_of("super_seller_leaves", "customers_lost_with_owner").mean()
         > mean_of("super_seller", "customers_lost_with_owner").mean()

@@ -255,6 +255,9 @@ class Staffing:
             for a, _ in person.holes:
                 if person.hired <= a < min(person.leaves, sim.horizon):
                     sim.at(a, lambda: sim.hand_over(person))
+        res = person.wf.resignation
+        if res.replace and res.hire_from == "letter" and person.notice_at < sim.horizon:
+            sim.at(person.notice_at, lambda: self._replace(person))
         probation = person.wf.probation
         if probation is not None and person.generation > 0:
             check = person.hired + probation.days * 24
@@ -289,11 +292,15 @@ class Staffing:
         sim.hand_over(person)
         sim.person_left(person)
         sim.wake(person)
-        if person.wf.resignation.replace:
+        if person.wf.resignation.replace and not person.replaced:
             self._replace(person)
 
     def _replace(self, person: PersonRt) -> None:
-        """Hire the person's successor after the role's hiring delay."""
+        """Hire the person's successor after the role's hiring delay (from now: the letter or
+        the departure)."""
+        if person.replaced:
+            return
+        person.replaced = True
         sim = self.sim
         role = sim.role_index[person.role]
         rng = sim.streams(f"hire.{role}[{person.seat}].{person.generation}")

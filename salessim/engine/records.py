@@ -104,7 +104,7 @@ class PersonRt:
         "expected", "deals", "revenue", "revenue_repeat",
         "customers", "customers_lost", "wf", "revenue_window", "commission", "monthly",
         "pending", "last_booked", "shares", "limited", "overhead", "commission_rate",
-        "sourcing_rate",
+        "sourcing_rate", "replaced",
     )  # fmt: skip
 
     def __init__(self, name: str, role: str, seat: int, hired: float, wf: Workforce) -> None:
@@ -158,6 +158,7 @@ class PersonRt:
         self.overhead = 0.0
         self.commission_rate = 0.0
         self.sourcing_rate = 0.0
+        self.replaced = False
 
     def employed(self, t: float) -> bool:
         return self.hired <= t < self.leaves and not self.gone

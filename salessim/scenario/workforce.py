@@ -37,8 +37,13 @@ class Resignation(Model):
     )
     hire_days: Distribution = Field(
         default_factory=lambda: Fixed(value=45.0),
-        description="Days from a departure (not from the resignation letter) until the "
-        "replacement starts.",
+        description="Days until the replacement starts, counted from `hire_from`.",
+    )
+    hire_from: Literal["letter", "departure"] = Field(
+        default="letter",
+        description="Where `hire_days` counts from: the resignation `letter` (as HR figures "
+        "do; a successor may start during the notice and overlap with the leaver) or the "
+        "`departure`. Dismissals and departures without notice count from the departure.",
     )
     hiring_cost: NonNegative = Field(default=0.0, description="Cost of each hire.")
     replace: bool = Field(default=True, description="Whether a leaver is replaced at all.")
