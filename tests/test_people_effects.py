@@ -219,3 +219,19 @@ def test_absence_days_come_out_as_entered(workforce: dict[str, Any], entered: fl
     days = absent_days(workforce)
     low, high = stats.t.interval(0.99, len(days) - 1, days.mean(), stats.sem(days))
     assert low <= entered <= high, (low, high)
+
+
+def probation_revenue(headcount: int, min_relative: float) -> float:
+    scenario = salessim.load(
+        ROOT / "scenarios" / "probation.yaml",
+        {"roles.rep.headcount": headcount, "workforce.probation.min_relative": min_relative},
+    )
+    summary = salessim.run(scenario, 20, seed=1).summary.set_index("metric")
+    return float(summary.loc["revenue", "mean"])
+
+
+def test_the_shipped_probation_variant_pays_in_a_team_and_costs_a_lone_rep() -> None:
+    # With slack in the team a vacancy costs little and better hires sell more; with one rep
+    # every dismissal empties the only seat for 45 days.
+    assert probation_revenue(4, 0.85) > 1.02 * probation_revenue(4, 0.0)
+    assert probation_revenue(1, 0.85) < probation_revenue(1, 0.0)
