@@ -66,9 +66,7 @@ class Inflow:
         self.tally.arrival(lead)
         return lead
 
-    def _prospected(
-        self: Wired, st: StageRt, person: PersonRt, base_hours: float
-    ) -> None:
+    def _prospected(self: Wired, st: StageRt, person: PersonRt, base_hours: float) -> None:
         """A finished prospecting session: new leads found enter the stage after it."""
         n = self.prospecting.found(st, person, base_hours)
         if n == 0:
