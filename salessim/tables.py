@@ -48,6 +48,7 @@ HEADLINE = [
     ("revenue_repeat", "  of which repeat", "money"),
     ("profit", "Profit", "money"),
     ("lost_cold", "Leads gone cold", "{:,.1f}"),
+    ("lost_waiting", "Clients who left waiting", "{:,.1f}"),
     ("lost_no_show", "No-shows", "{:,.1f}"),
     ("open_at_end", "Open at horizon", "{:,.1f}"),
     ("wait_first_contact_hours_mean", "First-contact wait (h)", "{:,.1f}"),

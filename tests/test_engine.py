@@ -28,7 +28,13 @@ def traced(scenario: Scenario, seed: int = 1) -> tuple[dict[str, float], list[Tr
 
 
 def assert_conserved(rec: dict[str, float]) -> None:
-    ended = rec["won"] + rec["lost_rejected"] + rec["lost_cold"] + rec["lost_no_show"]
+    ended = (
+        rec["won"]
+        + rec["lost_rejected"]
+        + rec["lost_cold"]
+        + rec["lost_waiting"]
+        + rec["lost_no_show"]
+    )
     assert rec["leads_arrived"] == ended + rec["open_at_end"]
 
 
@@ -70,6 +76,8 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             stage["delay_days"] = draw(dist)
         if draw(st.booleans()):
             stage["follow_up"] = {"attempts": draw(st.integers(0, 2)), "delay_days": draw(dist)}
+        if draw(st.booleans()):
+            stage["patience_hours"] = draw(dist)
         stages[f"s{s}"] = stage
     source: dict[str, Any] = {"source": "web", "per_day": draw(st.floats(0, 30))}
     if draw(st.booleans()):

@@ -55,6 +55,7 @@ LOST_WORDS = {
     "lose",
     "rejected",
     "cold",
+    "left",
     "no show",
     "noshow",
     "dead",

@@ -25,9 +25,9 @@ class Outcomes:
     """What work on a lead leads to."""
 
     def _start(self: Wired, lead: Lead, person: PersonRt, now: float) -> None:
+        lead.deadline = INF
         if lead.contacted < 0:
             lead.contacted = now
-            lead.deadline = INF
             lead.by = person
             self.tally.contact(lead, now)
 

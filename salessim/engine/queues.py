@@ -35,6 +35,8 @@ class Queues:
                 st.daily_entered[int(self.env.now // 24)] += 1
             delay_hours = st.delay() * 24 * residual if st.delay is not None else 0.0
             target = self.router.book(st, by, self.env.now) if st.delay is not None else None
+            if st.patience is not None:
+                lead.deadline = min(lead.deadline, self.env.now + st.patience())
         booked = not retry and st.delay is not None
         if delay_hours:
             self.at(self.env.now + delay_hours, lambda: self._deliver(lead, st, target, booked))
@@ -80,7 +82,7 @@ class Queues:
             lead = queue.popleft()
             if lead.deadline < now:
                 self._waited(lead, st, lead.deadline)
-                self._end(lead, "cold", lead.deadline)
+                self._end(lead, "cold" if lead.contacted < 0 else "left", lead.deadline)
                 continue
             if (
                 st.no_show

@@ -60,7 +60,7 @@ class StageRt:
 
     __slots__ = ("name", "index", "queue", "idle", "success", "next", "work", "delay",
                  "no_show", "attempts", "retry_delay", "retry_rng", "prospecting",
-                 "leads_per_hour", "prospect_rng", "source", "entered", "worked", "succeeded",
+                 "leads_per_hour", "prospect_rng", "source", "entered", "worked", "succeeded", "patience",
                  "no_shows", "workers", "wait_hours", "waits", "daily_entered",
                  "daily_succeeded")  # fmt: skip
 
@@ -73,6 +73,7 @@ class StageRt:
         self.next: int = WON
         self.work: Callable[[], float] = lambda: 0.0
         self.delay: Callable[[], float] | None = None
+        self.patience: Callable[[], float] | None = None
         self.no_show = 0.0
         self.attempts = 0
         self.retry_delay: Callable[[], float] = lambda: 0.0

@@ -81,6 +81,8 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
         if spec.delay_days is not None:
             st.delay = spec.delay_days.sampler(self.streams(f"delay.{name}"))
         st.no_show = spec.no_show
+        if spec.patience_hours is not None:
+            st.patience = spec.patience_hours.sampler(self.streams(f"patience.{name}"))
         if spec.follow_up is not None and spec.follow_up.attempts > 0:
             st.attempts = spec.follow_up.attempts
             st.retry_delay = spec.follow_up.delay_days.sampler(self.streams(f"retry_delay.{name}"))
@@ -138,10 +140,10 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
     def run(self) -> Tally:
         self.env.run(until=self.horizon)
         for lead in list(self.open.values()):
-            if lead.contacted < 0 and lead.deadline <= self.horizon:
+            if lead.deadline <= self.horizon:
                 if lead.at >= 0:
                     self._waited(lead, self.stages[lead.at], lead.deadline)
-                self._end(lead, "cold", lead.deadline)
+                self._end(lead, "cold" if lead.contacted < 0 else "left", lead.deadline)
         for st in self.stages:
             waiting = [
                 *st.queue,

@@ -156,6 +156,12 @@ class Stage(Model):
     no_show: Probability = Field(
         default=0.0, description="Probability the client does not turn up (lost, no work done)."
     )
+    patience_hours: Distribution | None = Field(
+        default=None,
+        description="Hours a client waits for this stage's work, counted from entering it (for "
+        "a booked meeting, from the booking), before leaving (`lost_waiting`); none: once "
+        "contacted, a client waits for ever.",
+    )
     follow_up: FollowUp | None = Field(default=None, description="Retries after a failure.")
 
     @model_validator(mode="after")
