@@ -49,6 +49,7 @@ HEADLINE = [
     ("profit", "Profit", "money"),
     ("lost_cold", "Leads gone cold", "{:,.1f}"),
     ("lost_waiting", "Clients who left waiting", "{:,.1f}"),
+    ("lost_with_leaver", "Deals gone with a leaver", "{:,.1f}"),
     ("lost_no_show", "No-shows", "{:,.1f}"),
     ("open_at_end", "Open at horizon", "{:,.1f}"),
     ("wait_first_contact_hours_mean", "First-contact wait (h)", "{:,.1f}"),

@@ -14,7 +14,15 @@ from salessim.scenario.models import Scenario
 
 from .conftest import TINY, make_scenario
 
-OUTCOMES = ["won", "lost_rejected", "lost_cold", "lost_waiting", "lost_no_show", "open_at_end"]
+OUTCOMES = [
+    "won",
+    "lost_rejected",
+    "lost_cold",
+    "lost_waiting",
+    "lost_with_leaver",
+    "lost_no_show",
+    "open_at_end",
+]
 
 
 def run(scenario: Scenario, n: int = 3) -> RunResult:

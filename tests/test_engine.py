@@ -33,6 +33,7 @@ def assert_conserved(rec: dict[str, float]) -> None:
         + rec["lost_rejected"]
         + rec["lost_cold"]
         + rec["lost_waiting"]
+        + rec["lost_with_leaver"]
         + rec["lost_no_show"]
     )
     assert rec["leads_arrived"] == ended + rec["open_at_end"]

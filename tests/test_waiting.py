@@ -55,3 +55,23 @@ def test_a_fourth_designer_wins_more_in_the_shipped_two_level() -> None:
     four = salessim.load(path, {"roles.designer.headcount": 4})
     low, _ = paired_won_gain(three, four)
     assert low > 0
+
+
+def leaver(follow: float, crm: bool) -> float:
+    """Deals lost with a designer who leaves on day 20 with a diary of booked meetings."""
+    scenario = make_scenario(
+        horizon_days=40,
+        leads=[{"source": "web", "per_day": 10}],
+        stages={"meeting": {"delay_days": 3.0}},
+        roles={"designer": {"headcount": 2}},
+        customers={"deals_follow_owner_on_exit": follow, "crm": crm},
+        events=[{"day": 20, "action": "leave", "person": "designer[0]"}],
+    )
+    return sum(replicate(scenario, 2, r).record["lost_with_leaver"] for r in range(10))
+
+
+def test_a_leavers_booked_deals_can_leave_with_them_less_so_with_a_crm() -> None:
+    assert leaver(0.0, crm=False) == 0
+    gone, kept_by_crm = leaver(1.0, crm=False), leaver(1.0, crm=True)
+    assert gone >= 20  # every meeting in the diary (~3 days of bookings each run)
+    assert 0.1 < kept_by_crm / gone < 0.45  # crm_follow_factor 0.25

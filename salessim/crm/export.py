@@ -56,6 +56,7 @@ LOST_WORDS = {
     "rejected",
     "cold",
     "left",
+    "followed",
     "no show",
     "noshow",
     "dead",

@@ -289,7 +289,7 @@ class Staffing:
                 self.dismissals += 1
             else:
                 self.resignations += 1
-        sim.hand_over(person)
+        sim.hand_over(person, leaving=True)
         sim.person_left(person)
         sim.wake(person)
         if person.wf.resignation.replace and not person.replaced:

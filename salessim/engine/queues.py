@@ -70,12 +70,20 @@ class Queues:
                 self.wake(person)
                 break
 
-    def hand_over(self: Wired, person: PersonRt) -> None:
-        """Move the leads booked with `person` to their team's queues."""
+    def hand_over(self: Wired, person: PersonRt, leaving: bool = False) -> None:
+        """Move the leads booked with `person` to their team's queues; when they leave, each
+        may leave with them instead (`customers.deals_follow_owner_on_exit`)."""
+        follow = self.scenario.customers.deal_follow_probability if leaving else 0.0
+        now = self.env.now
         for index, queue in person.personal.items():
             st = self.stages[index]
             while queue:
-                self._enqueue(queue.popleft(), st)
+                lead = queue.popleft()
+                if follow and not lead.repeat and self.follow_rng.random() < follow:
+                    self._waited(lead, st, now)
+                    self._end(lead, "followed", now, person)
+                else:
+                    self._enqueue(lead, st)
 
     def _pop(self: Wired, queue: deque[Lead], st: StageRt, now: float) -> Lead | None:
         while queue:

@@ -60,8 +60,8 @@ class StageRt:
 
     __slots__ = ("name", "index", "queue", "idle", "success", "next", "work", "delay",
                  "no_show", "attempts", "retry_delay", "retry_rng", "prospecting",
-                 "leads_per_hour", "prospect_rng", "source", "entered", "worked", "succeeded", "patience",
-                 "no_shows", "workers", "wait_hours", "waits", "daily_entered",
+                 "leads_per_hour", "prospect_rng", "source", "entered", "worked", "succeeded",
+                 "patience", "no_shows", "workers", "wait_hours", "waits", "daily_entered",
                  "daily_succeeded")  # fmt: skip
 
     def __init__(self, name: str, index: int) -> None:

@@ -62,6 +62,7 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
         self.router = router or Router()
         self.productivity = productivity or Productivity()
         self.prospecting = prospecting or Prospecting()
+        self.follow_rng = streams("follow_deals")
         self.customers = CustomerBook(self, scenario.customers)
         self.staffing = Staffing(self)
         self.staffing.start()

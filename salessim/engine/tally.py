@@ -42,7 +42,7 @@ class Tally:
         self.revenue_repeat = 0.0
         self.repeat_purchases = 0
         self.repeat_lost = 0
-        self.lost = {"rejected": 0, "cold": 0, "left": 0, "no_show": 0}
+        self.lost = {"rejected": 0, "cold": 0, "left": 0, "followed": 0, "no_show": 0}
         self.open_at_end = 0
         self.cycle_hours: list[float] = []
         self.lead_hours = 0.0

@@ -13,6 +13,7 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    import numpy as np
     import simpy
 
     from salessim.engine.calendar import WorkCalendar
@@ -51,6 +52,7 @@ class Wired(Protocol):
     router: Router
     productivity: Productivity
     prospecting: Prospecting
+    follow_rng: np.random.Generator
     role_calendars: dict[str, WorkCalendar]
 
     def at(self, t: float, action: Callable[[], Any]) -> None: ...

@@ -37,6 +37,7 @@ PHRASES: dict[str, Phrase] = {
     "leads_contacted": Phrase("leads contacted", less="fewer"),
     "lost_cold": Phrase("leads gone cold", less="fewer"),
     "lost_waiting": Phrase("clients who left while waiting", less="fewer"),
+    "lost_with_leaver": Phrase("open deals gone with a leaver", less="fewer"),
     "lead_to_won": Phrase("lead-to-won conversion", "higher", "lower"),
     "top_person_revenue_share": Phrase("top person's share of revenue", "higher", "lower"),
 }

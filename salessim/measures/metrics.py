@@ -44,6 +44,7 @@ def _leads(t: Tally) -> Record:
         "lost_rejected": t.lost["rejected"],
         "lost_cold": t.lost["cold"],
         "lost_waiting": t.lost["left"],
+        "lost_with_leaver": t.lost["followed"],
         "lost_no_show": t.lost["no_show"],
         "open_at_end": t.open_at_end,
         "lead_to_won": _ratio(t.won, t.arrived),

@@ -225,6 +225,12 @@ class Customers(Model):
     follows_owner_on_exit: Probability = Field(
         default=0.0, description="Chance each customer of a leaver leaves with them (no CRM)."
     )
+    deals_follow_owner_on_exit: Probability = Field(
+        default=0.0,
+        description="Chance each open deal booked with a leaver (a meeting in their diary) "
+        "leaves with them (no CRM; times `crm_follow_factor` with one); the others go to the "
+        "team.",
+    )
     crm: bool = Field(default=False, description="Contacts and history are kept in a CRM.")
     crm_follow_factor: Probability = Field(
         default=0.25, description="With a CRM, follows_owner_on_exit is multiplied by this."
@@ -233,3 +239,7 @@ class Customers(Model):
     @property
     def follow_probability(self) -> float:
         return self.follows_owner_on_exit * (self.crm_follow_factor if self.crm else 1.0)
+
+    @property
+    def deal_follow_probability(self) -> float:
+        return self.deals_follow_owner_on_exit * (self.crm_follow_factor if self.crm else 1.0)
