@@ -73,7 +73,7 @@ class Outcomes:
         if not lead.repeat:
             person.deals += 1
             person.revenue += lead.value
-            team = list(lead.team) or [person]
+            team = lead.team or {person: st.index}
             for member in team:
                 self._credit(member, lead.value / len(team), now, lead.counted)
             source = lead.by
