@@ -79,6 +79,14 @@ def scenarios(draw: st.DrawFn) -> Scenario:
             stage["follow_up"] = {"attempts": draw(st.integers(0, 2)), "delay_days": draw(dist)}
         if draw(st.booleans()):
             stage["patience_hours"] = draw(dist)
+        if draw(st.booleans()):
+            stage["no_show_hours"] = draw(dist)
+        if draw(st.booleans()):
+            stage["reminder"] = {
+                "hours": draw(st.floats(0, 1)),
+                "catches": draw(st.floats(0, 1)),
+                "reschedules": draw(st.floats(0, 1)),
+            }
         stages[f"s{s}"] = stage
     source: dict[str, Any] = {"source": "web", "per_day": draw(st.floats(0, 30))}
     if draw(st.booleans()):

@@ -75,3 +75,36 @@ def test_a_leavers_booked_deals_can_leave_with_them_less_so_with_a_crm() -> None
     gone, kept_by_crm = leaver(1.0, crm=False), leaver(1.0, crm=True)
     assert gone >= 20  # every meeting in the diary (~3 days of bookings each run)
     assert 0.1 < kept_by_crm / gone < 0.45  # crm_follow_factor 0.25
+
+
+def meetings(designers: int = 1, **meeting: object) -> float:
+    """Deals won by one designer who always has meetings waiting (clients leave after ~10
+    days, so the queue stays bounded), with 30% no-shows."""
+    scenario = busy_designers(designers, patience=True)
+    data = scenario.model_dump(by_alias=True, exclude_unset=True)
+    patience = {"dist": "exponential", "mean": 240}
+    data["stages"]["meeting"].update({"no_show": 0.3, "patience_hours": patience, **meeting})
+    return sum(replicate(Scenario.model_validate(data), s, 0).record["won"] for s in range(10))
+
+
+def test_no_shows_cost_time_and_reminders_can_pay() -> None:
+    free, costly = meetings(), meetings(no_show_hours=2.0)
+    reminded = meetings(
+        no_show_hours=2.0, reminder={"hours": 0.1, "catches": 0.6, "reschedules": 0}
+    )
+    # By hand, per lead the designer reaches (all of their time is used): a free no-show costs
+    # nothing, so deals per hour are 0.5 / 3; at 2 h a no-show, 0.35 / (0.7 x 3 + 0.3 x 2), i.e.
+    # 0.78 of that; with a 0.1 h reminder that catches 60%: 0.35 / (0.1 + 2.1 + 0.3 x 0.4 x 2),
+    # 11% more than without the reminder.
+    assert 0.70 < costly / free < 0.86, costly / free
+    assert 1.04 < reminded / costly < 1.18, reminded / costly
+
+
+def test_rescheduled_cancellations_come_back_as_deals_when_there_is_time() -> None:
+    # Every would-be no-show is caught and booked again (with a fresh 30% chance of missing),
+    # so in the end every client attends: at most 1 / 0.7 = 1.43 times the deals, less what
+    # the extra meetings cost in waiting (three designers have little slack).
+    reminder = {"hours": 0.1, "catches": 1.0}
+    lost = meetings(3, no_show_hours=2.0, reminder={**reminder, "reschedules": 0.0})
+    rebooked = meetings(3, no_show_hours=2.0, reminder={**reminder, "reschedules": 1.0})
+    assert 1.1 < rebooked / lost < 1 / 0.7, rebooked / lost

@@ -92,12 +92,13 @@ class Queues:
                 self._waited(lead, st, lead.deadline)
                 self._end(lead, "cold" if lead.contacted < 0 else "left", lead.deadline)
                 continue
-            if (
-                st.no_show
-                and lead.tries == 0
-                and not lead.repeat
-                and (lead.u[len(self.stages) + st.index] < st.no_show)
-            ):
+            if st.no_show and lead.tries == 0 and not lead.repeat and self._no_show(lead, st):
+                rng = st.reminder_rng
+                if rng is not None:  # the person finds out at a cost: a reminder or a trip
+                    caught = st.reminded and rng.random() < st.catches
+                    lead.missed = "cancel" if caught else "no_show"
+                    self._waited(lead, st, now)
+                    return lead
                 if lead.counted:
                     st.no_shows += 1
                 self._end(lead, "no_show", now)
@@ -105,6 +106,22 @@ class Queues:
             self._waited(lead, st, now)
             return lead
         return None
+
+    def _no_show(self: Wired, lead: Lead, st: StageRt) -> bool:
+        if lead.rebooked:
+            return bool(st.reminder_rng.random() < st.no_show)  # type: ignore[union-attr]
+        return lead.u[len(self.stages) + st.index] < st.no_show
+
+    def _missed(self: Wired, lead: Lead, st: StageRt, person: PersonRt) -> None:
+        """After the reminder (and for a no-show, the wasted trip): lost, or booked again."""
+        cancelled, lead.missed = lead.missed == "cancel", None
+        if cancelled and st.reminder_rng.random() < st.reschedules:  # type: ignore[union-attr]
+            lead.rebooked = True
+            self._enter(lead, st, by=person)
+            return
+        if lead.counted:
+            st.no_shows += 1
+        self._end(lead, "no_show", self.env.now, person)
 
     def _waited(self: Wired, lead: Lead, st: StageRt, until: float) -> None:
         """Queue time of a lead at a stage, within the measured window."""

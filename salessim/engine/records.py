@@ -30,7 +30,7 @@ class Lead:
 
     __slots__ = ("id", "source", "arrived", "value", "deadline", "u", "counted", "contacted",
                  "outcome", "tries", "repeat", "customer", "by", "queued", "path", "at",
-                 "team")  # fmt: skip
+                 "team", "missed", "rebooked")  # fmt: skip
 
     def __init__(self, lid: int, source: int, arrived: float, value: float, deadline: float,
                  u: list[float], counted: bool) -> None:  # fmt: skip
@@ -50,6 +50,8 @@ class Lead:
         self.queued = arrived
         self.at = -1
         self.path: list[str] | None = None
+        self.missed: str | None = None  # "no_show" or "cancel" (found by a reminder)
+        self.rebooked = False  # booked again after a cancellation: a fresh no-show draw
         self.team: dict[PersonRt, int] = {}
         """Everyone who worked on the lead, in order, with the stage they first worked (where
         their skill counts)."""
@@ -61,8 +63,9 @@ class StageRt:
     __slots__ = ("name", "index", "queue", "idle", "success", "next", "work", "delay",
                  "no_show", "attempts", "retry_delay", "retry_rng", "prospecting",
                  "leads_per_hour", "prospect_rng", "source", "entered", "worked", "succeeded",
-                 "patience", "no_shows", "workers", "wait_hours", "waits", "daily_entered",
-                 "daily_succeeded")  # fmt: skip
+                 "patience", "no_show_cost", "reminded", "reminder_hours", "catches",
+                 "reschedules", "reminder_rng", "no_shows", "workers", "wait_hours", "waits",
+                 "daily_entered", "daily_succeeded")  # fmt: skip
 
     def __init__(self, name: str, index: int) -> None:
         self.name = name
@@ -74,6 +77,12 @@ class StageRt:
         self.work: Callable[[], float] = lambda: 0.0
         self.delay: Callable[[], float] | None = None
         self.patience: Callable[[], float] | None = None
+        self.no_show_cost: Callable[[], float] | None = None
+        self.reminded = False
+        self.reminder_hours = 0.0
+        self.catches = 0.0
+        self.reschedules = 0.0
+        self.reminder_rng: np.random.Generator | None = None
         self.no_show = 0.0
         self.attempts = 0
         self.retry_delay: Callable[[], float] = lambda: 0.0

@@ -82,6 +82,14 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
         if spec.delay_days is not None:
             st.delay = spec.delay_days.sampler(self.streams(f"delay.{name}"))
         st.no_show = spec.no_show
+        if spec.no_show_hours is not None:
+            st.no_show_cost = spec.no_show_hours.sampler(self.streams(f"no_show_hours.{name}"))
+        if spec.reminder is not None:
+            st.reminded = True
+            st.reminder_hours = spec.reminder.hours
+            st.catches, st.reschedules = spec.reminder.catches, spec.reminder.reschedules
+        if spec.reminder is not None or spec.no_show_hours is not None:
+            st.reminder_rng = self.streams(f"reminder.{name}")
         if spec.patience_hours is not None:
             st.patience = spec.patience_hours.sampler(self.streams(f"patience.{name}"))
         if spec.follow_up is not None and spec.follow_up.attempts > 0:

@@ -122,14 +122,21 @@ class WorkLoop:
     def _work(self: Wired, person: PersonRt, lead: Lead | None, st: StageRt,
               now: float) -> Generator[simpy.Event, Any, bool]:  # fmt: skip
         """One piece of work; False if it could not be finished (horizon or leaving)."""
-        base, hours = self.productivity.hours(person, st, now)
+        missed = lead.missed if lead is not None else None
+        if missed is None:
+            base, hours = self.productivity.hours(person, st, now)
+            if st.reminded and lead is not None and lead.tries == 0 and not lead.repeat:
+                hours += st.reminder_hours
+        else:
+            trip = st.no_show_cost() if missed == "no_show" and st.no_show_cost else 0.0
+            base = hours = st.reminder_hours + trip
         if person.last_stage != st.index:
             if person.last_stage >= 0:
                 hours += person.overhead
             person.last_stage = st.index
         if lead is not None:
             self._start(lead, person, now)
-            if person not in lead.team:
+            if missed is None and person not in lead.team:
                 lead.team[person] = st.index
         end = person.cal.finish(now, hours)
         self._account(person, st, now, end, hours)
@@ -142,11 +149,14 @@ class WorkLoop:
             if person.leaves < self.horizon:
                 yield self.env.timeout(person.leaves - now)
                 if lead is not None:
+                    lead.missed = None
                     self._enqueue(lead, st)
             return False
         yield self.env.timeout(end - now)
         if lead is None:
             self._prospected(st, person, base)
+        elif missed is not None:
+            self._missed(lead, st, person)
         else:
             self._complete(lead, st, person)
         return True

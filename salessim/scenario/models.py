@@ -127,6 +127,23 @@ class FollowUp(Model):
     )
 
 
+class Reminder(Model):
+    """A reminder call before each booked piece of work at the stage (a meeting)."""
+
+    hours: NonNegative = Field(
+        default=0.1, le=24, description="Working time of one reminder, for every booked lead."
+    )
+    catches: Probability = Field(
+        default=0.5,
+        description="Share of would-be no-shows the reminder turns into a cancellation "
+        "(no trip wasted).",
+    )
+    reschedules: Probability = Field(
+        default=0.5,
+        description="Share of those cancellations that book again (the others are lost).",
+    )
+
+
 class Stage(Model):
     """A step of the funnel, worked by a person of one of the `by` roles."""
 
@@ -155,6 +172,13 @@ class Stage(Model):
     )
     no_show: Probability = Field(
         default=0.0, description="Probability the client does not turn up (lost, no work done)."
+    )
+    no_show_hours: Distribution | None = Field(
+        default=None,
+        description="Working hours a no-show costs the person (travel, waiting); none: 0.",
+    )
+    reminder: Reminder | None = Field(
+        default=None, description="A reminder before each booked lead (needs `no_show`)."
     )
     patience_hours: Distribution | None = Field(
         default=None,
