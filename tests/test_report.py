@@ -19,7 +19,7 @@ from salessim.report import page as report
 from .conftest import MINIMAL_YAML
 
 runner = CliRunner()
-CHARTS = ("funnel", "revenue-box", "weekly-revenue", "utilisation", "queues")
+CHARTS = ("funnel", "stage-times", "revenue-box", "weekly-revenue", "utilisation", "queues")
 LEAVER_YAML = MINIMAL_YAML.replace("name: tiny", "name: tiny_leaves") + (
     "events:\n  - {day: 12, action: resign, person: 'designer[0]'}\n"
 )

@@ -108,3 +108,28 @@ def test_rescheduled_cancellations_come_back_as_deals_when_there_is_time() -> No
     lost = meetings(3, no_show_hours=2.0, reminder={**reminder, "reschedules": 0.0})
     rebooked = meetings(3, no_show_hours=2.0, reminder={**reminder, "reschedules": 1.0})
     assert 1.1 < rebooked / lost < 1 / 0.7, rebooked / lost
+
+
+ROUND_THE_CLOCK = {"workdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "hours": [0, 24]}
+
+
+def test_time_in_stage_includes_the_booking_and_the_lead_log_has_entry_times() -> None:
+    # Plenty of people, round the clock: a meeting booked 3 days ahead and worked for 1 hour
+    # takes 73 hours in its stage, with no wait in the queue.
+    scenario = make_scenario(
+        calendar=ROUND_THE_CLOCK,
+        horizon_days=40,
+        leads=[{"source": "web", "per_day": 4}],
+        stages={"qualify": {"work_hours": 0.5, "success": 1.0}, "meeting": {
+            "work_hours": 1.0, "delay_days": 3.0, "success": 1.0}},
+        roles={"lead_manager": {"headcount": 10}, "designer": {"headcount": 10}},
+    )  # fmt: skip
+    out = replicate(scenario, 3, 0, leads=True)
+    rec = out.record
+    assert abs(rec["stage.meeting.time_hours_p50"] - 73.0) < 1e-6
+    assert rec["stage.meeting.wait_hours_p90"] < 1e-6
+    won = [row for row in out.leads if row["outcome"] == "won"]
+    assert won and all(
+        abs(row["ended_hours"] - row["entered_hours.meeting"] - 73.0) < 1e-6 for row in won
+    )
+    assert all(row["entered_hours.meeting"] > row["entered_hours.qualify"] for row in won)

@@ -122,6 +122,8 @@ class Outcomes:
             elif outcome != "won" and t >= self.warmup:
                 self.tally.repeat_lost += 1
             return
+        if lead.counted:
+            self._left_stage(lead, t)
         self.tally.ended(lead, outcome, t)
         if self.lead_log is not None and lead.counted:
             self.lead_log.append(self._log_row(lead, outcome, t, person, lead.value))
@@ -129,7 +131,11 @@ class Outcomes:
     def _log_row(self: Wired, lead: Lead | None, outcome: str, t: float, person: PersonRt | None,
                  value: float) -> dict[str, Any]:  # fmt: skip
         """One row of leads.parquet (a CRM-like export); `lead` None is a repeat purchase."""
-        return {
+        entered: dict[str, float] = {}
+        if lead is not None and lead.path is not None:
+            for name, hours in zip(lead.path, lead.path_hours, strict=True):
+                entered.setdefault(name, hours)
+        row = {
             "lead": lead.id if lead else -1,
             "kind": ("pipeline" if lead.id in self.opening_age else "new") if lead else "repeat",
             "source": self.sources[lead.source] if lead else "",
@@ -143,3 +149,6 @@ class Outcomes:
             "owner": person.name if person else "",
             "value": value,
         }
+        for st in self.stages:
+            row[f"entered_hours.{st.name}"] = entered.get(st.name, math.nan)
+        return row

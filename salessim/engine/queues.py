@@ -24,8 +24,13 @@ class Queues:
 
     def _enter(self: Wired, lead: Lead, st: StageRt, retry: bool = False,
                by: PersonRt | None = None, residual: float = 1.0) -> None:  # fmt: skip
+        now = self.env.now
         if lead.path is not None:
             lead.path.append(st.name)
+            lead.path_hours.append(now)
+        if lead.counted and not retry:
+            self._left_stage(lead, now)
+            lead.since, lead.in_stage = now, st.index
         if retry:
             delay_hours = st.retry_delay() * 24
             target = by
@@ -107,6 +112,12 @@ class Queues:
             return lead
         return None
 
+    def _left_stage(self: Wired, lead: Lead, now: float) -> None:
+        """A cohort lead leaves its current stage (for the next one, or for good)."""
+        if lead.in_stage >= 0:
+            self.stages[lead.in_stage].times_hours.append(now - lead.since)
+            lead.in_stage = -1
+
     def _no_show(self: Wired, lead: Lead, st: StageRt) -> bool:
         if lead.rebooked:
             return bool(st.reminder_rng.random() < st.no_show)  # type: ignore[union-attr]
@@ -131,3 +142,4 @@ class Queues:
             st.wait_hours += hi - lo
         if lead.counted and not lead.repeat:
             st.waits += 1
+            st.waits_hours.append(until - lead.queued)

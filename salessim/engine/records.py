@@ -30,7 +30,8 @@ class Lead:
 
     __slots__ = ("id", "source", "arrived", "value", "deadline", "u", "counted", "contacted",
                  "outcome", "tries", "repeat", "customer", "by", "queued", "path", "at",
-                 "team", "missed", "rebooked")  # fmt: skip
+                 "team", "missed", "rebooked", "since", "in_stage",
+                 "path_hours")  # fmt: skip
 
     def __init__(self, lid: int, source: int, arrived: float, value: float, deadline: float,
                  u: list[float], counted: bool) -> None:  # fmt: skip
@@ -50,6 +51,9 @@ class Lead:
         self.queued = arrived
         self.at = -1
         self.path: list[str] | None = None
+        self.since = arrived  # when it entered its current stage (`in_stage`)
+        self.in_stage = -1
+        self.path_hours: list[float] = []  # when it entered each stage of `path`
         self.missed: str | None = None  # "no_show" or "cancel" (found by a reminder)
         self.rebooked = False  # booked again after a cancellation: a fresh no-show draw
         self.team: dict[PersonRt, int] = {}
@@ -65,7 +69,8 @@ class StageRt:
                  "leads_per_hour", "prospect_rng", "source", "entered", "worked", "succeeded",
                  "patience", "no_show_cost", "reminded", "reminder_hours", "catches",
                  "reschedules", "reminder_rng", "no_shows", "workers", "wait_hours", "waits",
-                 "daily_entered", "daily_succeeded")  # fmt: skip
+                 "daily_entered", "daily_succeeded", "waits_hours",
+                 "times_hours")  # fmt: skip
 
     def __init__(self, name: str, index: int) -> None:
         self.name = name
@@ -100,6 +105,8 @@ class StageRt:
         self.waits = 0
         self.daily_entered: list[float] = []
         self.daily_succeeded: list[float] = []
+        self.waits_hours: list[float] = []  # each cohort lead's wait in the queue
+        self.times_hours: list[float] = []  # each cohort lead's time from entering to leaving
 
 
 class PersonRt:

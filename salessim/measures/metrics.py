@@ -92,7 +92,18 @@ def _stages(t: Tally) -> Record:
         rec[prefix + "conversion"] = _ratio(st.succeeded, st.entered)
         rec[prefix + "no_show"] = st.no_shows
         rec[prefix + "queue_mean"] = _ratio(st.wait_hours, t.window_hours)
+        rec.update(_durations(prefix + "wait_hours", st.waits_hours))
+        rec.update(_durations(prefix + "time_hours", st.times_hours))
     return rec
+
+
+def _durations(name: str, values: list[float]) -> Record:
+    """Mean, median and 90th percentile of `values` (nan when there are none)."""
+    if not values:
+        return {f"{name}_{k}": math.nan for k in ("mean", "p50", "p90")}
+    p50, p90 = np.percentile(values, [50, 90])
+    return {f"{name}_mean": float(np.mean(values)), f"{name}_p50": float(p50),
+            f"{name}_p90": float(p90)}  # fmt: skip
 
 
 def _roles(t: Tally) -> Record:

@@ -341,6 +341,12 @@ RUN_CHARTS: list[tuple[str, Callable[[Sequence[RunData], str], go.Figure], str]]
     ("funnel", lambda runs, _: charts.funnel(runs),
      "each bar is the average number of leads (after the warm-up) that reached that step; the "
      "percentage is the share of all leads that arrived."),
+    ("stage-times", lambda runs, _: charts.grouped_bars(
+        runs, "stage.", ".time_hours_p50", "Time in each stage of the funnel",
+        "Median hours from entering a stage to leaving it", percent=False),
+     "how long a lead stays at each step, booking delays and queueing included (median over "
+     "the leads, averaged over replications); summary.csv has the mean and 90th percentile, "
+     "and the time spent waiting in the queue alone (`stage.<s>.wait_hours_*`)."),
     ("revenue-box", charts.revenue_box,
      "each box spans the middle half of the replications, the line is the median, the dashed "
      "line the mean; the whiskers show how bad or good a replication can get."),

@@ -175,3 +175,35 @@ def test_one_server_working_a_third_of_the_day_has_a_third_of_the_capacity(
     lo, hi = ci99(per_hour)
     assert lo <= 1 / 3 <= hi, f"throughput per hour {np.mean(per_hour):.4f}, expected 1/3"
     assert all(r["role.server.utilisation"] > 0.99 for r in recs)
+
+
+TANDEM = """
+name: tandem
+horizon_days: 150
+warmup_days: 10
+calendar: {round_the_clock}
+leads: [{{source: poisson, per_day: 12}}]
+stages:
+  a: {{by: first, work_hours: {{dist: exponential, mean: 0.5}}, success: 1.0, next: b}}
+  b: {{by: second, work_hours: {{dist: exponential, mean: 1.0}}, success: 1.0}}
+roles:
+  first: {{headcount: 1}}
+  second: {{headcount: 1}}
+"""
+
+
+def test_per_stage_waits_and_times_match_a_tandem_of_mm1_queues(tmp_path: Path) -> None:
+    # lambda = 0.5 / h; stage a has mu = 2 / h, stage b mu = 1 / h. By Burke's theorem stage
+    # b also sees Poisson arrivals, so each stage is an M/M/1 queue: wait Wq = rho / (mu -
+    # lambda), time in stage W = 1 / (mu - lambda), exponential, so its median is ln 2 x W.
+    sc = scenario_from_yaml(tmp_path, TANDEM.format(round_the_clock=ROUND_THE_CLOCK))
+    recs = replicate(sc, 20)
+    for stage, mu in (("a", 2.0), ("b", 1.0)):
+        expected = {
+            "wait_hours_mean": mmc_mean_wait(1, 0.5, mu),
+            "time_hours_mean": 1 / (mu - 0.5),
+            "time_hours_p50": math.log(2) / (mu - 0.5),
+        }
+        for key, value in expected.items():
+            lo, hi = ci99([r[f"stage.{stage}.{key}"] for r in recs])
+            assert lo <= value <= hi, f"{stage}.{key} {value:.3f} not in [{lo:.3f}, {hi:.3f}]"
