@@ -39,7 +39,10 @@ class Queues:
                 st.entered += 1
                 st.daily_entered[int(self.env.now // 24)] += 1
             delay_hours = st.delay() * 24 * residual if st.delay is not None else 0.0
-            target = self.router.book(st, by, self.env.now) if st.delay is not None else None
+            if st.routing is not None:
+                target = self.router.assign(st, lead, by, self.sources[lead.source], now)
+            else:
+                target = self.router.book(st, by, now) if st.delay is not None else None
             if st.patience is not None:
                 lead.deadline = min(lead.deadline, self.env.now + st.patience())
         booked = not retry and st.delay is not None

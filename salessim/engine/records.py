@@ -21,6 +21,8 @@ from salessim.scenario.workforce import RampUp, Workforce
 if TYPE_CHECKING:
     import simpy
 
+    from salessim.scenario.models import Routing
+
 INF = float("inf")
 WON = -1
 
@@ -70,7 +72,7 @@ class StageRt:
                  "patience", "no_show_cost", "reminded", "reminder_hours", "catches",
                  "reschedules", "reminder_rng", "no_shows", "workers", "wait_hours", "waits",
                  "daily_entered", "daily_succeeded", "waits_hours",
-                 "times_hours")  # fmt: skip
+                 "times_hours", "routing", "assigned", "turn")  # fmt: skip
 
     def __init__(self, name: str, index: int) -> None:
         self.name = name
@@ -107,6 +109,9 @@ class StageRt:
         self.daily_succeeded: list[float] = []
         self.waits_hours: list[float] = []  # each cohort lead's wait in the queue
         self.times_hours: list[float] = []  # each cohort lead's time from entering to leaving
+        self.routing: Routing | None = None  # set when leads are assigned on entry
+        self.assigned: dict[PersonRt, int] = {}  # leads assigned to each person (weighted)
+        self.turn = 0  # round robin: where the next turn starts in `workers`
 
 
 class PersonRt:

@@ -2,17 +2,35 @@
 
 A lead entering a stage with a delay (a meeting booked days ahead) is booked with one person
 when it enters; a repeat order goes to the customer's owner if they work its stage. Everything
-else waits in the stage's team queue, where the first free person takes it. A different rule
-(skills, territories, round robin) is a `Router` subclass given to the simulation.
+else waits in the stage's team queue, where the first free person takes it. A stage's
+`routing:` (owner, round robin, weights, skill, territories, back-up people) assigns each lead
+to one person on entry instead (`Router.assign`). A different rule altogether is a `Router`
+subclass given to the simulation.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 
-from salessim.engine.records import PersonRt, StageRt
+from salessim.engine.records import Lead, PersonRt, StageRt
 
 INF = math.inf
+
+
+def named(person: PersonRt, refs: Collection[str]) -> bool:
+    """Whether `refs` names the person: their seat `role[i]`, their name (a successor keeps
+    it), or their role."""
+    return (
+        person.name.split("#")[0] in refs
+        or f"{person.role}[{person.seat}]" in refs
+        or person.role in refs
+    )
+
+
+def waiting(person: PersonRt, st: StageRt) -> int:
+    """Leads waiting for the person at `st`: in their queue and booked ahead."""
+    return len(person.personal[st.index]) + person.pending
 
 
 class Router:
@@ -37,6 +55,54 @@ class Router:
             best.pending += 1
             best.last_booked = now
         return best
+
+    def assign(self, st: StageRt, lead: Lead, by: PersonRt | None, source: str,
+               now: float) -> PersonRt | None:  # fmt: skip
+        """Who a lead entering `st` is assigned to under the stage's `routing` (None: nobody
+        able is present, so the team queue)."""
+        spec = st.routing
+        assert spec is not None
+        people = [p for p in st.workers if p.present(now)]
+        if source in spec.sources:
+            people = [p for p in people if named(p, spec.sources[source])]
+        if spec.backup:
+            primary = [p for p in people if not named(p, spec.backup)]
+            if primary and min(waiting(p, st) for p in primary) < spec.backup_after:
+                people = primary
+        if not people:
+            return None
+        target = self._choose(spec.rule, st, people, by)
+        st.assigned[target] = st.assigned.get(target, 0) + 1
+        target.last_booked = now
+        if st.delay is not None:
+            target.pending += 1
+        return target
+
+    def _choose(self, rule: str, st: StageRt, people: list[PersonRt],
+                by: PersonRt | None) -> PersonRt:  # fmt: skip
+        if rule == "owner" and by in people:
+            return by
+        if rule == "round_robin":
+            order = st.workers
+            for k in range(len(order)):
+                p = order[(st.turn + k) % len(order)]
+                if p in people:
+                    st.turn = (st.turn + k + 1) % len(order)
+                    return p
+        spec = st.routing
+        assert spec is not None
+        if rule == "weighted":
+
+            def share(p: PersonRt) -> float:
+                weight = next((w for ref, w in spec.weights.items() if named(p, (ref,))), 1.0)
+                return (st.assigned.get(p, 0) + 1) / weight
+
+            return min(people, key=share)
+        if rule == "skill":
+            free = [p for p in people if waiting(p, st) < spec.max_waiting]
+            if free:
+                return max(free, key=lambda p: p.success)
+        return min(people, key=lambda p: (waiting(p, st), p.last_booked))
 
     def repeat_order(self, owner: PersonRt | None, st: StageRt) -> PersonRt | None:
         """Who a customer's repeat order at `st` goes to: its owner, if they work the stage."""

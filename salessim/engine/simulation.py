@@ -90,6 +90,8 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
             st.catches, st.reschedules = spec.reminder.catches, spec.reminder.reschedules
         if spec.reminder is not None or spec.no_show_hours is not None:
             st.reminder_rng = self.streams(f"reminder.{name}")
+        if spec.routing is not None and spec.routing.assigns:
+            st.routing = spec.routing
         if spec.patience_hours is not None:
             st.patience = spec.patience_hours.sampler(self.streams(f"patience.{name}"))
         if spec.follow_up is not None and spec.follow_up.attempts > 0:

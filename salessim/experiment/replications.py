@@ -112,8 +112,8 @@ def _frame(batches: list[pd.DataFrame]) -> pd.DataFrame:
     batches.sort(key=lambda b: int(b["replication"].iloc[0]))
     frame = pd.concat(batches, ignore_index=True).infer_objects()
     frame = frame.sort_values("replication", kind="stable", ignore_index=True)
-    frame.insert(0, "replication", frame.pop("replication").astype("int64"))
-    return frame
+    others = [c for c in frame.columns if c != "replication"]
+    return frame[["replication", *others]].astype({"replication": "int64"})
 
 
 def run(

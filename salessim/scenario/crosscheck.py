@@ -77,7 +77,47 @@ def cross_check(data: Mapping[str, Any]) -> Found:
         *_check_people(data, parts.roles, parts.stages),
         *_window_problems(data),
         *_pipeline_problems(data, parts),
+        *_routing_problems(parts),
     ]
+
+
+def _routing_problems(p: _Parts) -> Found:
+    """A stage's routing names people or roles that work it, and sources that exist."""
+    found: Found = []
+    sources = {str(_mapping(src).get("source")) for src in p.leads}
+    sources |= {f"prospecting.{name}" for name in p.prospecting}
+    for name, stage in p.stages.items():
+        routing = _mapping(_mapping(stage).get("routing"))
+        roles = _as_list(_mapping(stage).get("by"))
+        where = f"stages.{name}.routing"
+        refs = [(f"{where}.weights.{who}", who) for who in _mapping(routing.get("weights"))]
+        refs += [
+            (f"{where}.backup[{i}]", who) for i, who in enumerate(_as_list(routing.get("backup")))
+        ]
+        for source, people in _mapping(routing.get("sources")).items():
+            if source not in sources:
+                found.append(
+                    (
+                        f"{where}.sources.{source}",
+                        f"source '{source}' does not exist{_choices(source, sources)}",
+                    )
+                )
+            refs += [
+                (f"{where}.sources.{source}[{i}]", who) for i, who in enumerate(_as_list(people))
+            ]
+        for path, who in refs:
+            if not isinstance(who, str) or who in roles:
+                continue
+            role = who.partition("[")[0]
+            if not _is_person(who, p.roles) or (who.endswith("]") and role not in roles):
+                options = {*roles, *_seat_names({r: p.roles.get(r) for r in roles if r in p.roles})}
+                found.append(
+                    (
+                        path,
+                        f"'{who}' is not a person or role working '{name}'{_choices(who, options)}",
+                    )
+                )
+    return found
 
 
 def _stage_problems(p: _Parts) -> Found:

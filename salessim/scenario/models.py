@@ -127,6 +127,44 @@ class FollowUp(Model):
     )
 
 
+class Routing(Model):
+    """Who gets a lead entering the stage. People are named by `role[i]` (seat i, and whoever
+    holds it later), by their `name`, or by role (everyone in it)."""
+
+    rule: Literal["shared", "owner", "round_robin", "weighted", "skill"] = Field(
+        default="shared",
+        description="`shared`: one team queue, the first free person takes the oldest lead "
+        "(a booked stage books with the booker or the least booked person); `owner`: the person "
+        "who worked the lead's previous stage keeps it; `round_robin`: in turn; `weighted`: in "
+        "proportion to `weights`; `skill`: the most skilled person with fewer than `max_waiting` "
+        "leads waiting. Except `shared`, each lead is assigned to one person on entry.",
+    )
+    weights: dict[str, Annotated[float, Field(gt=0, le=1e6)]] = Field(
+        default_factory=dict,
+        description="`weighted`: share of each person (others 1); `{Anna: 2, Ben: 1}` gives Anna "
+        "twice Ben's leads.",
+    )
+    sources: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Territories: the leads of a source go only to these people (or roles); "
+        "sources not listed go to everyone.",
+    )
+    backup: list[str] = Field(
+        default_factory=list,
+        description="People who get leads only when every other candidate has at least "
+        "`backup_after` leads waiting (a head of sales as back-up closer).",
+    )
+    backup_after: int = Field(default=3, ge=0, le=10_000, description="See `backup`.")
+    max_waiting: int = Field(
+        default=3, ge=1, le=10_000, description="`skill`: leads waiting before the next best."
+    )
+
+    @property
+    def assigns(self) -> bool:
+        """Whether leads are assigned to a person on entry (rather than a shared queue)."""
+        return self.rule != "shared" or bool(self.sources or self.backup)
+
+
 class Reminder(Model):
     """A reminder call before each booked piece of work at the stage (a meeting)."""
 
@@ -179,6 +217,9 @@ class Stage(Model):
     )
     reminder: Reminder | None = Field(
         default=None, description="A reminder before each booked lead (needs `no_show`)."
+    )
+    routing: Routing | None = Field(
+        default=None, description="Who gets the leads entering the stage (default: shared)."
     )
     patience_hours: Distribution | None = Field(
         default=None,
