@@ -298,10 +298,9 @@ def timeseries_bands(frame: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=keys)
     value_cols = [c for c in frame.columns if c not in (*keys, "replication")]
     grouped = frame.groupby(keys, sort=True)[value_cols]
-    out = grouped.mean().add_suffix("_mean")
-    for q in (0.1, 0.5, 0.9):
-        out = out.join(grouped.quantile(q).add_suffix(f"_p{round(q * 100)}"))
-    return out.reset_index()
+    parts = [grouped.mean().add_suffix("_mean")]
+    parts += [grouped.quantile(q).add_suffix(f"_p{round(q * 100)}") for q in (0.1, 0.5, 0.9)]
+    return pd.concat(parts, axis=1).copy().reset_index()
 
 
 def t_half_width(values: np.ndarray) -> float:
