@@ -122,8 +122,8 @@ class Outcomes:
             elif outcome != "won" and t >= self.warmup:
                 self.tally.repeat_lost += 1
             return
-        if lead.counted:
-            self._left_stage(lead, t)
+        if lead.counted and lead.in_stage >= 0:
+            self.stages[lead.in_stage].times_hours.append(t - lead.since)
         self.tally.ended(lead, outcome, t)
         if self.lead_log is not None and lead.counted:
             self.lead_log.append(self._log_row(lead, outcome, t, person, lead.value))
@@ -133,7 +133,7 @@ class Outcomes:
         """One row of leads.parquet (a CRM-like export); `lead` None is a repeat purchase."""
         entered: dict[str, float] = {}
         if lead is not None and lead.path is not None:
-            for name, hours in zip(lead.path, lead.path_hours, strict=True):
+            for name, hours in lead.path:
                 entered.setdefault(name, hours)
         row = {
             "lead": lead.id if lead else -1,
@@ -143,7 +143,7 @@ class Outcomes:
             "first_contact_hours": lead.contacted if lead and lead.contacted >= 0 else math.nan,
             "ended_hours": t if outcome != "open" else math.nan,
             "outcome": outcome,
-            "stages": ">".join(lead.path or []) if lead else "",
+            "stages": ">".join(name for name, _ in lead.path or []) if lead else "",
             "sourced_by": lead.by.name if lead and lead.by else "",
             "closed_by": person.name if person and outcome == "won" else "",
             "owner": person.name if person else "",

@@ -26,18 +26,17 @@ class Queues:
                by: PersonRt | None = None, residual: float = 1.0) -> None:  # fmt: skip
         now = self.env.now
         if lead.path is not None:
-            lead.path.append(st.name)
-            lead.path_hours.append(now)
-        if lead.counted and not retry:
-            self._left_stage(lead, now)
-            lead.since, lead.in_stage = now, st.index
+            lead.path.append((st.name, now))
         if retry:
             delay_hours = st.retry_delay() * 24
             target = by
         else:
             if lead.counted:
                 st.entered += 1
-                st.daily_entered[int(self.env.now // 24)] += 1
+                st.daily_entered[int(now // 24)] += 1
+                if lead.in_stage >= 0:  # the time it spent in the stage it leaves
+                    self.stages[lead.in_stage].times_hours.append(now - lead.since)
+                lead.since, lead.in_stage = now, st.index
             delay_hours = st.delay() * 24 * residual if st.delay is not None else 0.0
             if st.routing is not None:
                 target = self.router.assign(st, lead, by, self.sources[lead.source], now)
@@ -114,12 +113,6 @@ class Queues:
             self._waited(lead, st, now)
             return lead
         return None
-
-    def _left_stage(self: Wired, lead: Lead, now: float) -> None:
-        """A cohort lead leaves its current stage (for the next one, or for good)."""
-        if lead.in_stage >= 0:
-            self.stages[lead.in_stage].times_hours.append(now - lead.since)
-            lead.in_stage = -1
 
     def _no_show(self: Wired, lead: Lead, st: StageRt) -> bool:
         if lead.rebooked:

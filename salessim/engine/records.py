@@ -32,8 +32,7 @@ class Lead:
 
     __slots__ = ("id", "source", "arrived", "value", "deadline", "u", "counted", "contacted",
                  "outcome", "tries", "repeat", "customer", "by", "queued", "path", "at",
-                 "team", "missed", "rebooked", "since", "in_stage",
-                 "path_hours")  # fmt: skip
+                 "team", "missed", "rebooked", "since", "in_stage")  # fmt: skip
 
     def __init__(self, lid: int, source: int, arrived: float, value: float, deadline: float,
                  u: list[float], counted: bool) -> None:  # fmt: skip
@@ -52,10 +51,9 @@ class Lead:
         self.by: PersonRt | None = None
         self.queued = arrived
         self.at = -1
-        self.path: list[str] | None = None
+        self.path: list[tuple[str, float]] | None = None  # (stage, when entered), if logged
         self.since = arrived  # when it entered its current stage (`in_stage`)
         self.in_stage = -1
-        self.path_hours: list[float] = []  # when it entered each stage of `path`
         self.missed: str | None = None  # "no_show" or "cancel" (found by a reminder)
         self.rebooked = False  # booked again after a cancellation: a fresh no-show draw
         self.team: dict[PersonRt, int] = {}
