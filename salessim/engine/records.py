@@ -8,6 +8,7 @@ import nothing of the engine above them, so the engine's modules form no circle.
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable
@@ -105,8 +106,9 @@ class StageRt:
         self.waits = 0
         self.daily_entered: list[float] = []
         self.daily_succeeded: list[float] = []
-        self.waits_hours: list[float] = []  # each cohort lead's wait in the queue
-        self.times_hours: list[float] = []  # each cohort lead's time from entering to leaving
+        # cohort leads' waits in the queue, and times from entering to leaving (8 bytes each)
+        self.waits_hours = array("d")
+        self.times_hours = array("d")
         self.routing: Routing | None = None  # set when leads are assigned on entry
         self.assigned: dict[PersonRt, int] = {}  # leads assigned to each person (weighted)
         self.turn = 0  # round robin: where the next turn starts in `workers`

@@ -10,6 +10,7 @@ and its outcome is followed to the horizon.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -97,12 +98,13 @@ def _stages(t: Tally) -> Record:
     return rec
 
 
-def _durations(name: str, values: list[float]) -> Record:
+def _durations(name: str, values: Sequence[float]) -> Record:
     """Mean, median and 90th percentile of `values` (nan when there are none)."""
-    if not values:
+    if not len(values):
         return {f"{name}_{k}": math.nan for k in ("mean", "p50", "p90")}
-    p50, p90 = np.percentile(values, [50, 90])
-    return {f"{name}_mean": float(np.mean(values)), f"{name}_p50": float(p50),
+    arr = np.asarray(values, dtype=np.float64)
+    p50, p90 = np.percentile(arr, [50, 90])
+    return {f"{name}_mean": float(np.mean(arr)), f"{name}_p50": float(p50),
             f"{name}_p90": float(p90)}  # fmt: skip
 
 
