@@ -37,16 +37,19 @@ class Queues:
                 if lead.in_stage >= 0:  # the time it spent in the stage it leaves
                     self.stages[lead.in_stage].times_hours.append(now - lead.since)
                 lead.since, lead.in_stage = now, st.index
+            if st.plain:
+                self._enqueue(lead, st)
+                return
             delay_hours = st.delay() * 24 * residual if st.delay is not None else 0.0
             if st.routing is not None:
                 target = self.router.assign(st, lead, by, self.sources[lead.source], now)
             else:
                 target = self.router.book(st, by, now) if st.delay is not None else None
             if st.patience is not None:
-                lead.deadline = min(lead.deadline, self.env.now + st.patience())
+                lead.deadline = min(lead.deadline, now + st.patience())
         booked = not retry and st.delay is not None
         if delay_hours:
-            self.at(self.env.now + delay_hours, lambda: self._deliver(lead, st, target, booked))
+            self.at(now + delay_hours, lambda: self._deliver(lead, st, target, booked))
         else:
             self._deliver(lead, st, target, booked)
 

@@ -71,7 +71,7 @@ class StageRt:
                  "patience", "no_show_cost", "reminded", "reminder_hours", "catches",
                  "reschedules", "reminder_rng", "no_shows", "workers", "wait_hours", "waits",
                  "daily_entered", "daily_succeeded", "waits_hours",
-                 "times_hours", "routing", "assigned", "turn")  # fmt: skip
+                 "times_hours", "routing", "assigned", "turn", "plain")  # fmt: skip
 
     def __init__(self, name: str, index: int) -> None:
         self.name = name
@@ -112,6 +112,7 @@ class StageRt:
         self.routing: Routing | None = None  # set when leads are assigned on entry
         self.assigned: dict[PersonRt, int] = {}  # leads assigned to each person (weighted)
         self.turn = 0  # round robin: where the next turn starts in `workers`
+        self.plain = True  # no booking delay, routing or patience: a lead joins the queue
 
 
 class PersonRt:

@@ -94,6 +94,7 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
             st.routing = spec.routing
         if spec.patience_hours is not None:
             st.patience = spec.patience_hours.sampler(self.streams(f"patience.{name}"))
+        st.plain = st.delay is None and st.routing is None and st.patience is None
         if spec.follow_up is not None and spec.follow_up.attempts > 0:
             st.attempts = spec.follow_up.attempts
             st.retry_delay = spec.follow_up.delay_days.sampler(self.streams(f"retry_delay.{name}"))
