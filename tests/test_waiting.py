@@ -133,3 +133,14 @@ def test_time_in_stage_includes_the_booking_and_the_lead_log_has_entry_times() -
         abs(row["ended_hours"] - row["entered_hours.meeting"] - 73.0) < 1e-6 for row in won
     )
     assert all(row["entered_hours.meeting"] > row["entered_hours.qualify"] for row in won)
+
+
+def test_a_rebooked_client_reaches_a_next_stage_that_has_no_reminder() -> None:
+    # Found by hypothesis: the fresh no-show draw of a rebooked lead belongs to the stage where
+    # it was rebooked, not to the stages after it.
+    reminded = {"no_show": 0.3, "reminder": {"hours": 0, "catches": 1.0, "reschedules": 1.0}}
+    sc = make_scenario(stages={"qualify": reminded, "meeting": {"no_show": 0.3}})
+    rec = replicate(sc, 1, 0).record
+    ended = sum(rec[k] for k in ("won", "lost_rejected", "lost_cold", "lost_waiting",
+                                 "lost_with_leaver", "lost_no_show", "open_at_end"))  # fmt: skip
+    assert rec["stage.meeting.entered"] > 0 and ended == rec["leads_arrived"]

@@ -77,7 +77,7 @@ class Outcomes:
             for member in team:
                 self._credit(member, lead.value / len(team), now, lead.counted)
             source = lead.by
-            if source is not None and lead.counted:
+            if source is not None and lead.counted and source.sourcing_rate:
                 share = source.sourcing_rate
                 source.commission += lead.value * share
                 self.tally.daily_commission[int(now // 24)] += lead.value * share

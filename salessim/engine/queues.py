@@ -118,7 +118,7 @@ class Queues:
         return None
 
     def _no_show(self: Wired, lead: Lead, st: StageRt) -> bool:
-        if lead.rebooked:
+        if lead.rebooked == st.index:
             return bool(st.reminder_rng.random() < st.no_show)  # type: ignore[union-attr]
         return lead.u[len(self.stages) + st.index] < st.no_show
 
@@ -126,7 +126,7 @@ class Queues:
         """After the reminder (and for a no-show, the wasted trip): lost, or booked again."""
         cancelled, lead.missed = lead.missed == "cancel", None
         if cancelled and st.reminder_rng.random() < st.reschedules:  # type: ignore[union-attr]
-            lead.rebooked = True
+            lead.rebooked = st.index
             self._enter(lead, st, by=person)
             return
         if lead.counted:

@@ -56,7 +56,7 @@ class Lead:
         self.since = arrived  # when it entered its current stage (`in_stage`)
         self.in_stage = -1
         self.missed: str | None = None  # "no_show" or "cancel" (found by a reminder)
-        self.rebooked = False  # booked again after a cancellation: a fresh no-show draw
+        self.rebooked = -1  # stage it was booked at again after a cancellation: a fresh draw
         self.team: dict[PersonRt, int] = {}
         """Everyone who worked on the lead, in order, with the stage they first worked (where
         their skill counts)."""

@@ -169,7 +169,7 @@ class WorkLoop:
         lo, hi = max(start, self.warmup), min(end, self.horizon, person.leaves)
         if hi > lo:
             cal = person.cal
-            worked = cal.worked(hi) - cal.worked(lo)
+            worked = hi - lo if cal.always_open else cal.worked(hi) - cal.worked(lo)
             person.busy_hours += worked
             person.hours_by_stage[st.name] = person.hours_by_stage.get(st.name, 0.0) + worked
             self.tally.busy(person.role, lo, hi, worked, cal.segments)
