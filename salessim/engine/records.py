@@ -127,7 +127,7 @@ class PersonRt:
         "expected", "deals", "revenue", "revenue_repeat",
         "customers", "customers_lost", "wf", "revenue_window", "commission", "monthly",
         "pending", "last_booked", "shares", "limited", "overhead", "commission_rate",
-        "sourcing_rate", "replaced",
+        "sourcing_rate", "replaced", "done", "prior_tasks", "focus", "switch",
     )  # fmt: skip
 
     def __init__(self, name: str, role: str, seat: int, hired: float, wf: Workforce) -> None:
@@ -182,6 +182,10 @@ class PersonRt:
         self.commission_rate = 0.0
         self.sourcing_rate = 0.0
         self.replaced = False
+        self.done: dict[int, float] = {}  # tasks done at each stage (learning by doing)
+        self.prior_tasks = 0.0  # tasks done at each stage before joining
+        self.focus = 1.0  # time multiplier for the number of stages the person works
+        self.switch: dict[tuple[int, int], float] | None = None  # hours per (from, to) stage
 
     def employed(self, t: float) -> bool:
         return self.hired <= t < self.leaves and not self.gone

@@ -29,7 +29,7 @@ from salessim.engine.routing import Router
 from salessim.engine.streams import Streams
 from salessim.engine.tally import Tally
 from salessim.engine.wiring import TraceRow
-from salessim.engine.work import Productivity, Prospecting
+from salessim.engine.work import LearningProductivity, Productivity, Prospecting
 from salessim.engine.workloop import WorkLoop
 from salessim.scenario.models import Scenario
 
@@ -60,7 +60,8 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
         # streams of people are keyed by role position, so renaming a role changes nothing
         self.role_index = {role: i for i, role in enumerate(scenario.roles)}
         self.router = router or Router()
-        self.productivity = productivity or Productivity()
+        learns = any(scenario.role_workforce(r).learning.active for r in scenario.roles)
+        self.productivity = productivity or (LearningProductivity() if learns else Productivity())
         self.prospecting = prospecting or Prospecting()
         self.follow_rng = streams("follow_deals")
         self.customers = CustomerBook(self, scenario.customers)
@@ -127,6 +128,14 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
         person.shares = bool(role.max_share)
         person.limited = person.shares or role.time_share < 1
         person.overhead = role.switch_overhead_hours
+        if role.switch_hours:
+            index = self.stage_index
+            person.switch = {(index[a], index[b]): hours for a, to in role.switch_hours.items()
+                             for b, hours in to.items()}  # fmt: skip
+        person.focus = 1.0 + role.focus_loss * (len(person.stages) - 1)
+        learning = person.wf.learning
+        prior = learning.start_tasks if person.generation == 0 else learning.hire_tasks
+        person.prior_tasks = learning.reference_tasks if prior is None else prior
         person.commission_rate = role.commission
         person.sourcing_rate = role.sourcing_commission
         for st in person.stages:

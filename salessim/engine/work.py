@@ -28,12 +28,31 @@ class Productivity:
         base = st.work() * person.work_time
         if st.prospecting:
             base = max(base, MIN_SESSION_HOURS)
-        return base, base / person.productivity(now)
+        return base, base * person.focus / person.productivity(now)
 
     def success(self, person: PersonRt, st: StageRt, skilled: bool) -> float:
         """Chance that the work succeeds: the stage's, times the person's skill if `skilled`
         (this is the first stage they work on the lead)."""
         return st.success * person.success if skilled else st.success
+
+
+class LearningProductivity(Productivity):
+    """Learning by doing (`workforce.learning`): each task at a stage is the person's n-th
+    there (counting their prior experience), and its time (and, if set, its success) follows
+    the role's experience curve, `Learning.factors(n)`."""
+
+    def hours(self, person: PersonRt, st: StageRt, now: float) -> tuple[float, float]:
+        base, hours = super().hours(person, st, now)
+        done = person.done.get(st.index, person.prior_tasks)
+        person.done[st.index] = done + 1
+        return base, hours * person.wf.learning.factors(done)[0]
+
+    def success(self, person: PersonRt, st: StageRt, skilled: bool) -> float:
+        p = super().success(person, st, skilled)
+        learning = person.wf.learning
+        if learning.success_rate == 1.0:
+            return p
+        return p * learning.factors(person.done.get(st.index, person.prior_tasks) - 1)[1]
 
 
 class Prospecting:

@@ -132,7 +132,11 @@ class WorkLoop:
             base = hours = st.reminder_hours + trip
         if person.last_stage != st.index:
             if person.last_stage >= 0:
-                hours += person.overhead
+                switch = person.switch
+                if switch is None:
+                    hours += person.overhead
+                else:
+                    hours += switch.get((person.last_stage, st.index), person.overhead)
             person.last_stage = st.index
         if lead is not None:
             self._start(lead, person, now)

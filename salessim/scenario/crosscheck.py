@@ -362,11 +362,20 @@ def _customer_problems(
 
 
 def _share_problems(roles: Mapping[str, Any], stages: Mapping[str, Any]) -> Found:
+    def named(spec: Any) -> list[str]:
+        switch = _mapping(_mapping(spec).get("switch_hours"))
+        return [
+            *(f"max_share.{st}" for st in _mapping(_mapping(spec).get("max_share"))),
+            *(f"switch_hours.{st}" for st in switch),
+            *(f"switch_hours.{a}.{b}" for a, to in switch.items() for b in _mapping(to)),
+        ]
+
     return [
-        (f"roles.{role}.max_share.{st}", f"'{st}' is not a stage worked by role '{role}'")
+        (f"roles.{role}.{path}", f"'{st}' is not a stage worked by role '{role}'")
         for role, spec in roles.items()
-        for st in _mapping(_mapping(spec).get("max_share"))
-        if st not in stages or role not in _as_list(_mapping(stages[st]).get("by"))
+        for path in named(spec)
+        if (st := path.rsplit(".", 1)[1]) not in stages
+        or role not in _as_list(_mapping(stages[st]).get("by"))
     ]
 
 

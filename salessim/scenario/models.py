@@ -285,6 +285,19 @@ class Role(Model):
     switch_overhead_hours: NonNegative = Field(
         default=0.0, description="Hours lost each time a person changes to another stage."
     )
+    switch_hours: dict[Name, dict[Name, NonNegative]] = Field(
+        default={},
+        description="Hours lost switching from a stage (outer key) to another (inner key), "
+        "for the pairs that differ from switch_overhead_hours (prospect -> proposal: 0.5).",
+    )
+    focus_loss: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="Extra share of time on every task for each stage beyond the first in the "
+        "role's list (0.05 with four stages: every task takes 15% longer).",
+    )
     time_share: float = Field(
         default=1.0,
         gt=0,

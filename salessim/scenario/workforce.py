@@ -9,6 +9,7 @@ out. A role's `workforce:` changes only the keys it gives of the scenario-wide `
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -86,6 +87,75 @@ class Probation(Model):
         return data
 
 
+class Learning(Model):
+    """Learning by doing on an experience curve (Wright's law): each doubling of the tasks a
+    person has done at a stage multiplies their time per task there by `rate` (and optionally
+    their success there by `success_rate`), until `plateau_tasks`. The stages' `work_hours`
+    and `success` are those of someone who has done `reference_tasks` of them."""
+
+    rate: float = Field(
+        default=1.0,
+        gt=0,
+        le=1,
+        description="Time per task multiplied by this at each doubling of the tasks done at a "
+        "stage (0.9: 10% faster per doubling; 1: no learning). Studies of industrial and "
+        "service work find 0.7-0.95, most often about 0.8-0.9 (docs/modelling.md).",
+    )
+    success_rate: float = Field(
+        default=1.0,
+        ge=1,
+        le=2,
+        description="Success at a stage multiplied by this at each doubling of the tasks done "
+        "there (1: no learning; capped at probability 1).",
+    )
+    reference_tasks: float = Field(
+        default=100.0,
+        ge=1,
+        le=1e7,
+        description="Tasks done at a stage by the person the stage's work_hours and success "
+        "describe.",
+    )
+    start_tasks: float | None = Field(
+        default=None,
+        ge=0,
+        le=1e7,
+        description="Tasks already done at each of their stages by the people there on day "
+        "0; default: reference_tasks.",
+    )
+    hire_tasks: float | None = Field(
+        default=None,
+        ge=0,
+        le=1e7,
+        description="Tasks already done at each of their stages by a new hire (their prior "
+        "experience); default: reference_tasks.",
+    )
+    plateau_tasks: float = Field(
+        default=1000.0,
+        ge=1,
+        le=1e7,
+        description="Tasks done at a stage after which a person improves no further there.",
+    )
+
+    @property
+    def active(self) -> bool:
+        return self.rate != 1.0 or self.success_rate != 1.0
+
+    def factors(self, tasks_done: float) -> tuple[float, float]:
+        """(time multiplier, success multiplier) for the next task of a person who has done
+        `tasks_done` at the stage: (n / reference)^log2(rate), n between 1 and the plateau."""
+        x = max(min(tasks_done, self.plateau_tasks), 1.0) / self.reference_tasks
+        return x ** math.log2(self.rate), x ** math.log2(self.success_rate)
+
+    @model_validator(mode="after")
+    def _plateau_after_reference(self) -> Learning:
+        if self.plateau_tasks < self.reference_tasks:
+            raise ValueError(
+                f"plateau_tasks ({self.plateau_tasks:g}) must be at least reference_tasks "
+                f"({self.reference_tasks:g}): people improve up to the plateau"
+            )
+        return self
+
+
 def default_hire_skill() -> Distribution:
     """Skill of a new hire when the scenario does not say: the role's average (1), sd 0.2."""
     return LogNormal.model_validate({"dist": "lognormal", "mean": 1.0, "sd": 0.2})
@@ -116,6 +186,9 @@ class Workforce(Model):
         "default log-normal with mean 1 and sd 0.2.",
     )
     probation: Probation | None = Field(default=None, description="Probation of new hires.")
+    learning: Learning = Field(
+        default_factory=Learning, description="Learning by doing at each stage (off by default)."
+    )
 
     @field_validator("sick_episode_days")
     @classmethod
