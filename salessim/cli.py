@@ -523,6 +523,14 @@ def sweep(
     from_csv: Annotated[
         Path | None, typer.Option("--from-csv", help="Points: one row each, one column per key.")
     ] = None,
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against",
+            help="Another scenario run at the same points: adds the paired difference in "
+            "profit, revenue and deals per point, and the break-even of one numeric setting.",
+        ),
+    ] = None,
     replications: ReplicationsOpt = 100,
     seed: SeedOpt = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder.")] = None,
@@ -546,19 +554,30 @@ def sweep(
         lambda: whatif.points_from_csv(from_csv) if from_csv else whatif.grid(sets or [])
     )
     scenarios = guarded(lambda: whatif.load_points(file, points, BASE_FOLDERS))
-    check_size(scenarios, replications, workers, max_hours, no_limit)
+    others = guarded(lambda: whatif.load_points(against, points, BASE_FOLDERS)) if against else []
+    check_size(scenarios + others, replications, workers, max_hours, no_limit)
     folder = out or Path("results") / f"{file.stem}_sweep"
-    with _locked(folder), tables.progress(err_console, quiet, len(points), replications,
-                                          "point") as start:  # fmt: skip
+    settings = list(dict.fromkeys(k for point in points for k in point))
+    with _locked(folder), tables.progress(err_console, quiet, len(points) + len(others),
+                                          replications, "point") as start:  # fmt: skip
         seed = _start_folder(folder, force, resume, seed, "point_0")
         subfolders = [folder / f"point_{i}" for i in range(len(points))]
+        subfolders += [folder / f"against_{i}" for i in range(len(others))]
         run_point = _runner(subfolders, file, replications, seed, workers, start, scheduler, resume)
-        table, _ = guarded(lambda: whatif.sweep(points, scenarios, run_point))
+        table, _ = guarded(lambda: whatif.sweep(points, scenarios, run_point, others or None))
         guarded(lambda: results.write_csv(folder / "sweep.csv", table))
+        found = None
+        if others and len(settings) == 1:
+            names = (file.stem, against.stem if against else "")
+            found = whatif.break_even(table, settings[0], "profit", names)
+        if found is not None:
+            text = found.sentence(scenarios[0].currency)
+            guarded(lambda: results.write_text(folder / "break_even.txt", text + "\n"))
         _report(folder, quiet)
     if not quiet:
-        settings = list(dict.fromkeys(k for point in points for k in point))
         tables.print_sweep(out_console, table, settings, scenarios[0].currency)
+        if found is not None:
+            out_console.print(text, highlight=False)
         out_console.print(f"Results in {folder}{os.sep} (seed {seed})", highlight=False)
 
 

@@ -145,6 +145,9 @@ SWEEP_SHOWN = (("revenue", "Revenue"), ("profit", "Profit"), ("won", "Deals\nwon
                ("top_person_revenue_share", "Top person's\nshare"))  # fmt: skip
 
 
+AGAINST_SHOWN = (("profit", "Profit\ndifference"), ("won", "Deals won\ndifference"))
+
+
 def print_sweep(console: Console, table: pd.DataFrame, settings: list[str], currency: str) -> None:
     """One row per point: its settings, then the mean of each headline metric."""
     keys = [Column("Point", [plain(v) for v in table["point"]])]
@@ -157,7 +160,20 @@ def print_sweep(console: Console, table: pd.DataFrame, settings: list[str], curr
             cells = [_money(v) if kind == "money" else human(v, kind)
                      for v in table[f"{metric}.mean"]]  # fmt: skip
             values.append(Column(label + unit, cells))
+    for metric, label in AGAINST_SHOWN:
+        if f"{metric}.diff" in table:
+            money = metric_kind(metric) == "money"
+            show = _money if money else (lambda v: human(v, "count"))
+            cells = [f"{_signed(show(d), d)} ({show(lo)} to {show(hi)})"
+                     for d, lo, hi in zip(table[f"{metric}.diff"], table[f"{metric}.diff_low"],
+                                          table[f"{metric}.diff_high"], strict=True)]  # fmt: skip
+            unit = f", {currency}" if money else ""
+            values.append(Column(f"{label}\n(95% CI{unit})", cells))
     print_fitted(console, keys, values, "Mean per point")
+
+
+def _signed(text: str, value: float) -> str:
+    return text if text.startswith(("-", "−")) or value <= 0 else "+" + text
 
 
 def print_stress(console: Console, table: pd.DataFrame, currency: str) -> None:

@@ -5,9 +5,13 @@ and focus").
 
 from __future__ import annotations
 
+import re
+import shlex
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from salessim.engine.simulation import Simulation, simulate
@@ -19,6 +23,7 @@ from salessim.scenario.workforce import Learning
 
 from .conftest import TINY, deep_update
 
+ROOT = Path(__file__).resolve().parents[1]
 ALWAYS = {"workdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "hours": [0, 24]}
 
 
@@ -209,3 +214,35 @@ def test_idle_specialists_can_be_given_secondary_work() -> None:
     found = b["leads_arrived"] - a["leads_arrived"]
     assert found / 120 == pytest.approx(23 * 0.2, rel=0.15)
     assert b["won"] > a["won"]
+
+
+BREAK_EVEN = re.compile(r"^salessim sweep scenarios/sme_specialists\.yaml --against .*$", re.M)
+
+
+def test_the_documented_break_even_sweep_flips_its_verdict(tmp_path: Path) -> None:
+    """docs/scenarios.md's sweep: without learning the generalists make more profit, with
+    strong learning the specialists do (95% CI excludes 0), and the printed break-even lies
+    between, where the interpolated difference is zero."""
+    from typer.testing import CliRunner
+
+    from salessim.cli import app
+    from salessim.experiment.whatif import break_even
+
+    found = BREAK_EVEN.search((ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8"))
+    assert found is not None, "docs/scenarios.md lost its break-even example"
+    args = shlex.split(found.group(0))[1:]
+    args[args.index("-o") + 1] = str(tmp_path / "sweep")
+    result = CliRunner().invoke(app, args, env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "sweep" / "sweep.csv").set_index("workforce.learning.rate")
+    assert table.at[1.0, "profit.diff"] < 0  # no learning: the generalists are ahead
+    assert table.at[0.7, "profit.diff_low"] > 0  # 30% per doubling: the specialists, surely
+    flip = break_even(table.reset_index(), "workforce.learning.rate", "profit",
+                      ("sme_specialists", "sme_generalists"))  # fmt: skip
+    assert flip is not None and flip.at is not None and 0.7 < flip.at < 1.0
+    assert flip.ahead_below == "sme_specialists" and flip.ahead_above == "sme_generalists"
+    assert "Break-even in profit at workforce.learning.rate" in result.output
+    text = (tmp_path / "sweep" / "break_even.txt").read_text(encoding="utf-8")
+    assert f"{flip.at:.4g}" in text
+    page = (tmp_path / "sweep" / "report.html").read_text(encoding="utf-8")
+    assert 'id="break-even"' in page and f"{flip.at:.4g}" in page

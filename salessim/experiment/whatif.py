@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import itertools
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,9 @@ from salessim.scenario.yamlfile import read_value
 
 SWEEP_METRICS = ("revenue", "profit", "won", "lead_to_won", "leads_contacted", "lost_cold",
                  "wait_first_contact_hours_mean", "top_person_revenue_share")  # fmt: skip
+AGAINST_METRICS = ("profit", "revenue", "won")
+"""Metrics whose paired difference (file - against) a sweep with `--against` adds per point."""
+DIFF_STATS = ("diff", "diff_low", "diff_high")
 RunFn = Callable[[Scenario], RunResult]
 
 
@@ -111,10 +115,19 @@ def load_points(
 
 
 def sweep(
-    points: list[dict[str, Any]], scenarios: list[Scenario], run: RunFn
+    points: list[dict[str, Any]],
+    scenarios: list[Scenario],
+    run: RunFn,
+    against: list[Scenario] | None = None,
 ) -> tuple[pd.DataFrame, list[RunResult]]:
-    """Run the scenario of each point (from `load_points`) and tabulate the KPIs per point."""
+    """Run the scenario of each point (from `load_points`) and tabulate the KPIs per point.
+
+    With `against` (the other file at the same points), each point is also run on it, with
+    the same seeds, and the table adds the paired difference scenario - against of the
+    `AGAINST_METRICS` with its 95% CI (`profit.diff`, `profit.diff_low`, `profit.diff_high`).
+    """
     results = [run(sc) for sc in scenarios]
+    others = [run(sc) for sc in against or []]
     rows = []
     for i, (point, res) in enumerate(zip(points, results, strict=True)):
         summary = res.summary.set_index("metric")
@@ -123,8 +136,72 @@ def sweep(
             if metric in summary.index:
                 for col in ("mean", "ci_low", "ci_high", "p10", "p90"):
                     row[f"{metric}.{col}"] = summary.loc[metric, col]
+        if others:
+            diff = experiment.paired_differences(others[i], res).set_index("metric")
+            for metric in AGAINST_METRICS:
+                for col in DIFF_STATS:
+                    row[f"{metric}.{col}"] = diff.loc[metric, col]
         rows.append(row)
     return pd.DataFrame(rows), results
+
+
+@dataclass(frozen=True)
+class BreakEven:
+    """Where a swept setting makes the paired difference of `metric` change sign.
+
+    `at` interpolates the mean difference linearly between the two points around the change;
+    `low` and `high` are where the 95% CI's bounds cross zero (the settings beyond which one
+    side is ahead with 95% confidence), None when that happens outside the swept range.
+    """
+
+    setting: str
+    metric: str
+    at: float | None
+    low: float | None
+    high: float | None
+    ahead_below: str  # which scenario is ahead at the low end of the setting
+    ahead_above: str
+
+    def sentence(self, currency: str) -> str:
+        what = "profit" if self.metric == "profit" else self.metric
+        if self.at is None:  # then ahead_below is ahead everywhere, ahead_above nowhere
+            return (f"{self.ahead_below} has more {what} than {self.ahead_above} at every swept "
+                    f"{self.setting}: no break-even in the range")  # fmt: skip
+        bounds = [f"{v:.4g}" if v is not None else "beyond the swept range"
+                  for v in (self.low, self.high)]  # fmt: skip
+        return (f"Break-even in {what} at {self.setting} = {self.at:.4g} (95% CI {bounds[0]} to "
+                f"{bounds[1]}): {self.ahead_below} is ahead below it, {self.ahead_above} above "
+                "it")  # fmt: skip
+
+
+def break_even(
+    table: pd.DataFrame, setting: str, metric: str, names: tuple[str, str]
+) -> BreakEven | None:
+    """The break-even of a sweep with `--against` over one numeric setting; `names` are
+    (file's scenario, against's scenario). None if the table has no differences."""
+    if f"{metric}.diff" not in table or not pd.api.types.is_numeric_dtype(table[setting]):
+        return None
+    ordered = table.sort_values(setting)
+    x = ordered[setting].to_numpy(dtype=float)
+    mean, low, high = (ordered[f"{metric}.{c}"].to_numpy(dtype=float) for c in DIFF_STATS)
+    first, last = (names if d > 0 else names[::-1] for d in (mean[0], mean[-1]))
+    at = _crossing(x, mean)
+    if at is None:
+        return BreakEven(setting, metric, None, None, None, first[0], first[1])
+    bounds = sorted(c for c in (_crossing(x, low), _crossing(x, high)) if c is not None)
+    lo = bounds[0] if bounds and bounds[0] <= at else None
+    hi = bounds[-1] if bounds and bounds[-1] >= at else None
+    return BreakEven(setting, metric, at, lo, hi, first[0], last[0])
+
+
+def _crossing(x: Any, y: Any) -> float | None:
+    """The first x where the piecewise-linear y(x) changes sign, if any."""
+    for i in range(len(x) - 1):
+        if y[i] == 0:
+            return float(x[i])
+        if y[i] * y[i + 1] < 0:
+            return float(x[i] + (x[i + 1] - x[i]) * y[i] / (y[i] - y[i + 1]))
+    return None
 
 
 def default_stress_day(scenario: Scenario) -> float:

@@ -312,6 +312,27 @@ def stress_bars(table: pd.DataFrame, currency: str, colours: dict[str, str]) -> 
     return fig
 
 
+def difference_chart(table: pd.DataFrame, param: str, currency: str) -> go.Figure:
+    """The paired profit difference of a sweep with `--against`, against its one setting."""
+    ordered = table.sort_values(param)
+    mean = ordered["profit.diff"]
+    fig = go.Figure(
+        go.Scatter(
+            x=list(ordered[param]), y=mean, mode="lines+markers", name="profit difference",
+            line={"color": "#1f77b4"},
+            error_y={"type": "data", "symmetric": False,
+                     "array": (ordered["profit.diff_high"] - mean).clip(lower=0),
+                     "arrayminus": (mean - ordered["profit.diff_low"]).clip(lower=0)},
+        )
+    )  # fmt: skip
+    fig.add_hline(y=0, line={"color": "#888888", "dash": "dot"})
+    heading = {"text": "Profit difference against the other scenario (mean, 95% CI)", "x": 0.01}
+    fig.update_layout(LAYOUT, title=heading, height=420, showlegend=False)
+    fig.update_xaxes(title=param)
+    fig.update_yaxes(title=f"Profit difference ({currency})", tickformat="~s")
+    return fig
+
+
 SWEEP_KPIS = (
     ("revenue", "Revenue"),
     ("profit", "Profit"),

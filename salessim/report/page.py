@@ -21,7 +21,7 @@ from plotly.offline import get_plotlyjs
 
 from salessim.errors import ResultsError
 from salessim.experiment.results import write_text
-from salessim.experiment.whatif import SWEEP_METRICS
+from salessim.experiment.whatif import AGAINST_METRICS, DIFF_STATS, SWEEP_METRICS
 from salessim.numbers import human, metric_kind, plain
 from salessim.report import charts
 from salessim.report.charts import RunData
@@ -29,6 +29,7 @@ from salessim.report.charts import RunData
 MAX_RUNS_DRAWN = 8
 SWEEP_STATS = {f"{m}.{stat}" for m in SWEEP_METRICS for stat in ("mean", "ci_low", "ci_high",
                                                                 "p10", "p90")}  # fmt: skip
+SWEEP_STATS |= {f"{m}.{stat}" for m in AGAINST_METRICS for stat in DIFF_STATS}
 CARDS = (
     ("revenue", "Revenue", "money"),
     ("profit", "Profit", "money"),
@@ -61,6 +62,7 @@ class Folder:
     runs_total: int = 0
     labels: list[str] = field(default_factory=list)  # every sweep point, drawn or not
     backtest: pd.DataFrame | None = None
+    break_even: str = ""  # a sweep --against's sentence on where the verdict flips
 
 
 def _read_json(path: Path) -> dict[str, object]:
@@ -148,8 +150,10 @@ def _read_sweep(folder: Path, table: pd.DataFrame) -> Folder:
     shown = list(range(min(len(table), MAX_RUNS_DRAWN)))
     points = [f"point_{int(table['point'][i])}" for i in shown]
     runs = _sub_runs(folder, points, [labels[i] for i in shown])
+    sentence = folder / "break_even.txt"
     return Folder("sweep", runs, sweep=table, sweep_params=params, runs_total=len(table),
-                  labels=labels)  # fmt: skip
+                  labels=labels, break_even=sentence.read_text(encoding="utf-8").strip()
+                  if sentence.is_file() else "")  # fmt: skip
 
 
 def _read_stress(folder: Path, table: pd.DataFrame) -> Folder:
@@ -397,6 +401,12 @@ def _extra_charts(found: Folder, currency: str) -> list[str]:
         figure = charts.sweep_chart(found.sweep, found.sweep_params, found.labels, shades,
                                     currency)  # fmt: skip
         parts.append(_chart(figure, "sweep", SWEEP_HOW))
+        if "profit.diff" in found.sweep and len(found.sweep_params) == 1:
+            figure = charts.difference_chart(found.sweep, found.sweep_params[0], currency)
+            how = ("each point is the paired difference in profit (this scenario minus the one "
+                   "it was swept against, same random numbers) with its 95% CI; where the line "
+                   "crosses zero the verdict flips. " + found.break_even)  # fmt: skip
+            parts.append(_chart(figure, "break-even", how))
     return parts
 
 
