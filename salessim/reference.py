@@ -6,6 +6,7 @@ differs from what the models say.
 
 from __future__ import annotations
 
+import inspect
 import types
 import typing
 from typing import Any
@@ -32,6 +33,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("`workforce.resignation`", w.Resignation),
     ("`workforce.ramp_up`", w.RampUp),
     ("`workforce.probation`", w.Probation),
+    ("`workforce.learning`", w.Learning),
     ("`customers`", w.Customers),
     ("`events[]`", w.Event),
 ]
@@ -115,7 +117,7 @@ def _table(model: type[BaseModel]) -> list[str]:
 def markdown() -> str:
     out = [INTRO]
     for title, model in SECTIONS:
-        out += [f"## {title}", "", (model.__doc__ or "").strip(), "", *_table(model), ""]
+        out += [f"## {title}", "", inspect.cleandoc(model.__doc__ or ""), "", *_table(model), ""]
     out += [
         "## Distributions",
         "",
@@ -124,7 +126,7 @@ def markdown() -> str:
     ]
     for model in DISTS:
         tag = model.model_fields["dist"].annotation
-        out += [f"### `dist: {typing.get_args(tag)[0]}`", "", (model.__doc__ or "").strip(), ""]
+        out += [f"### `dist: {typing.get_args(tag)[0]}`", "", inspect.cleandoc(model.__doc__ or ""), ""]
         out += [*_table(model), ""]
     return "\n".join(out).rstrip() + "\n"
 

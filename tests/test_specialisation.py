@@ -216,7 +216,7 @@ def test_idle_specialists_can_be_given_secondary_work() -> None:
     assert b["won"] > a["won"]
 
 
-BREAK_EVEN = re.compile(r"^salessim sweep scenarios/sme_specialists\.yaml --against .*$", re.M)
+BREAK_EVEN = re.compile(r"^ *(salessim sweep scenarios/sme_specialists\.yaml --against .*)$", re.M)
 
 
 def test_the_documented_break_even_sweep_flips_its_verdict(tmp_path: Path) -> None:
@@ -230,7 +230,7 @@ def test_the_documented_break_even_sweep_flips_its_verdict(tmp_path: Path) -> No
 
     found = BREAK_EVEN.search((ROOT / "docs" / "scenarios.md").read_text(encoding="utf-8"))
     assert found is not None, "docs/scenarios.md lost its break-even example"
-    args = shlex.split(found.group(0))[1:]
+    args = shlex.split(found.group(1))[1:]
     args[args.index("-o") + 1] = str(tmp_path / "sweep")
     result = CliRunner().invoke(app, args, env={"COLUMNS": "120"})
     assert result.exit_code == 0, result.output
@@ -246,3 +246,20 @@ def test_the_documented_break_even_sweep_flips_its_verdict(tmp_path: Path) -> No
     assert f"{flip.at:.4g}" in text
     page = (tmp_path / "sweep" / "report.html").read_text(encoding="utf-8")
     assert 'id="break-even"' in page and f"{flip.at:.4g}" in page
+
+
+def test_break_even_interpolates_the_difference_and_its_interval() -> None:
+    """By hand: the mean difference 30, 10, -10 at 0.8, 0.9, 1.0 crosses zero at 0.95; the
+    CI's lower bound (10, -10, -30) at 0.85; the upper bound (50, 30, 10) never: beyond."""
+    from salessim.experiment.whatif import break_even
+
+    table = pd.DataFrame({"x": [1.0, 0.9, 0.8], "profit.diff": [-10, 10, 30],
+                          "profit.diff_low": [-30, -10, 10], "profit.diff_high": [10, 30, 50]})
+    found = break_even(table, "x", "profit", ("a", "b"))
+    assert found is not None and found.at == pytest.approx(0.95)
+    assert found.low == pytest.approx(0.85) and found.high is None
+    assert (found.ahead_below, found.ahead_above) == ("a", "b")
+    assert "0.95 (95% CI 0.85 to beyond the swept range)" in found.sentence("EUR")
+    ahead = break_even(table.assign(**{"profit.diff": [5, 10, 30]}), "x", "profit", ("a", "b"))
+    assert ahead is not None and ahead.at is None
+    assert ahead.sentence("EUR").startswith("a has more profit than b at every swept x")
