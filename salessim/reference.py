@@ -126,7 +126,12 @@ def markdown() -> str:
     ]
     for model in DISTS:
         tag = model.model_fields["dist"].annotation
-        out += [f"### `dist: {typing.get_args(tag)[0]}`", "", inspect.cleandoc(model.__doc__ or ""), ""]
+        out += [
+            f"### `dist: {typing.get_args(tag)[0]}`",
+            "",
+            inspect.cleandoc(model.__doc__ or ""),
+            "",
+        ]
         out += [*_table(model), ""]
     return "\n".join(out).rstrip() + "\n"
 

@@ -253,8 +253,14 @@ def test_break_even_interpolates_the_difference_and_its_interval() -> None:
     CI's lower bound (10, -10, -30) at 0.85; the upper bound (50, 30, 10) never: beyond."""
     from salessim.experiment.whatif import break_even
 
-    table = pd.DataFrame({"x": [1.0, 0.9, 0.8], "profit.diff": [-10, 10, 30],
-                          "profit.diff_low": [-30, -10, 10], "profit.diff_high": [10, 30, 50]})
+    table = pd.DataFrame(
+        {
+            "x": [1.0, 0.9, 0.8],
+            "profit.diff": [-10, 10, 30],
+            "profit.diff_low": [-30, -10, 10],
+            "profit.diff_high": [10, 30, 50],
+        }
+    )
     found = break_even(table, "x", "profit", ("a", "b"))
     assert found is not None and found.at == pytest.approx(0.95)
     assert found.low == pytest.approx(0.85) and found.high is None
