@@ -58,9 +58,16 @@ def plain_simpy_mmc(servers: int, lam: float, mu: float, hours: float, seed: int
     return served[0]
 
 
-def mmc_scenario(servers: int, lam: float, mu: float, days: float) -> Scenario:
+def mmc_scenario(servers: int, lam: float, mu: float, days: float,
+                 learning: bool = False) -> Scenario:  # fmt: skip
+    """The M/M/c queue as a scenario; with `learning`, every server learns by doing (rate
+    0.9, plateau far away), which costs the curve's arithmetic on every task."""
+    extra: dict[str, Any] = {}
+    if learning:
+        extra["workforce"] = {"learning": {"rate": 0.9, "plateau_tasks": 1e7}}
     return Scenario.model_validate(
         {
+            **extra,
             "name": "mmc",
             "horizon_days": days,
             "calendar": {
@@ -92,17 +99,19 @@ def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
 def bench_mmc(days: float, repeat: int) -> None:
     print("(a) M/M/c, plain SimPy vs salessim (same model, 24/7, utilisation 0.8)")
     print(f"{'c':>4} {'customers':>10} {'plain/s':>10} {'salessim/s':>11} {'ratio':>7}")
-    for servers in (1, 3, 10):
+    for servers, learning in ((1, False), (3, False), (10, False), (3, True)):
         mu, lam = 1.0, 0.8 * servers
         t_plain, served = best_of(repeat, partial(plain_simpy_mmc, servers, lam, mu, days * 24, 1))
-        sc = mmc_scenario(servers, lam, mu, days)
+        sc = mmc_scenario(servers, lam, mu, days, learning)
         t_sim, rec = best_of(repeat, partial(run_replication, sc, 1, 0))
         n_sim = rec["stage.serve.worked"]
+        label = f"{servers}+L" if learning else str(servers)
         print(
-            f"{servers:>4} {served:>10,} {served / t_plain:>10,.0f} {n_sim / t_sim:>11,.0f} "
+            f"{label:>4} {served:>10,} {served / t_plain:>10,.0f} {n_sim / t_sim:>11,.0f} "
             f"{t_sim / t_plain * served / n_sim:>7.2f}"
         )
     print("ratio = salessim time per customer / plain SimPy time per customer (lower is better)")
+    print("3+L = c=3 with learning by doing on (workforce.learning.rate 0.9): its extra cost")
 
 
 def scaled(base: Scenario, horizon_days: float, factor: int) -> Scenario:

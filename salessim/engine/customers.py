@@ -52,7 +52,9 @@ class CustomerBook:
             if now >= self.sim.warmup:
                 self.plain_window += 1
                 self.plain_value += value
-            self.plain_months += max(0.0, self.sim.horizon - max(now, self.sim.warmup))
+            start = now if now > self.sim.warmup else self.sim.warmup
+            if start < self.sim.horizon:
+                self.plain_months += self.sim.horizon - start
             return
         owner = closer
         if spec.owner_role is not None:

@@ -52,7 +52,6 @@ class Outcomes:
             if skilled:
                 person.judged_successes += 1
             if counted:
-                st.succeeded += 1
                 st.daily_succeeded[int(self.env.now // 24)] += 1
             self._advance(lead, st, person)
         elif lead.tries < st.attempts and not lead.repeat:

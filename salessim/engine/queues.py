@@ -32,7 +32,6 @@ class Queues:
             target = by
         else:
             if lead.counted:
-                st.entered += 1
                 st.daily_entered[int(now // 24)] += 1
                 if lead.in_stage >= 0:  # the time it spent in the stage it leaves
                     self.stages[lead.in_stage].times_hours.append(now - lead.since)
@@ -136,7 +135,8 @@ class Queues:
     def _waited(self: Wired, lead: Lead, st: StageRt, until: float) -> None:
         """Queue time of a lead at a stage, within the measured window."""
         lead.at = -1
-        lo, hi = max(lead.queued, self.warmup), min(until, self.horizon)
+        lo = lead.queued if lead.queued > self.warmup else self.warmup
+        hi = until if until < self.horizon else self.horizon
         if hi > lo:
             st.wait_hours += hi - lo
         if lead.counted and not lead.repeat:

@@ -67,7 +67,7 @@ class StageRt:
 
     __slots__ = ("name", "index", "queue", "idle", "success", "next", "work", "delay",
                  "no_show", "attempts", "retry_delay", "retry_rng", "prospecting",
-                 "leads_per_hour", "prospect_rng", "source", "entered", "worked", "succeeded",
+                 "leads_per_hour", "prospect_rng", "source", "worked",
                  "patience", "no_show_cost", "reminded", "reminder_hours", "catches",
                  "reschedules", "reminder_rng", "no_shows", "workers", "wait_hours", "waits",
                  "daily_entered", "daily_succeeded", "waits_hours",
@@ -97,9 +97,7 @@ class StageRt:
         self.leads_per_hour = 0.0
         self.prospect_rng: np.random.Generator | None = None
         self.source = -1
-        self.entered = 0
         self.worked = 0
-        self.succeeded = 0
         self.no_shows = 0
         self.workers: list[PersonRt] = []
         self.wait_hours = 0.0
@@ -113,6 +111,16 @@ class StageRt:
         self.assigned: dict[PersonRt, int] = {}  # leads assigned to each person (weighted)
         self.turn = 0  # round robin: where the next turn starts in `workers`
         self.plain = True  # no booking delay, routing or patience: a lead joins the queue
+
+    @property
+    def entered(self) -> int:
+        """Cohort leads that entered the stage (retries not counted)."""
+        return int(sum(self.daily_entered))
+
+    @property
+    def succeeded(self) -> int:
+        """Cohort leads whose work at the stage succeeded."""
+        return int(sum(self.daily_succeeded))
 
 
 class PersonRt:

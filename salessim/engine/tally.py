@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from salessim.scenario.models import Scenario
 
 if TYPE_CHECKING:
+    from salessim.engine.calendar import WorkCalendar
     from salessim.engine.customers import CustomerBook
     from salessim.engine.people import Staffing
     from salessim.engine.records import Lead, PersonRt, StageRt
@@ -32,12 +33,9 @@ class Tally:
         self.sources = sources
         self.inbound_sources = len(scenario.leads)
         self.roles: list[str] = list(scenario.roles)
-        self.arrived = 0
         self.arrived_by_source = [0] * len(sources)
         self.contacted = 0
-        self.inbound_contacted = 0
         self.wait_hours = 0.0
-        self.won = 0
         self.revenue_new = 0.0
         self.revenue_repeat = 0.0
         self.repeat_purchases = 0
@@ -74,9 +72,23 @@ class Tally:
         self.leavers: list[float] = []
         self.scenario = scenario
 
+    @property
+    def arrived(self) -> int:
+        """Cohort leads (arrived after the warm-up), inbound and outbound."""
+        return int(sum(self.daily_leads))
+
+    @property
+    def won(self) -> int:
+        """Cohort leads won (new deals; repeat purchases are not deals)."""
+        return int(sum(self.daily_deals))
+
+    @property
+    def inbound_contacted(self) -> int:
+        """Cohort inbound leads that were contacted."""
+        return int(sum(self.daily_contacts))
+
     def arrival(self, lead: Lead) -> None:
         if lead.counted:
-            self.arrived += 1
             self.arrived_by_source[lead.source] += 1
             day = int(lead.arrived // 24)
             self.daily_leads[day] += 1
@@ -90,26 +102,26 @@ class Tally:
         if lead.counted:
             self.contacted += 1
             if not outbound:
-                self.inbound_contacted += 1
-                self.wait_hours += now - lead.arrived
-                self.daily_wait_hours[int(now // 24)] += now - lead.arrived
-                self.daily_contacts[int(now // 24)] += 1
+                wait, day = now - lead.arrived, int(now // 24)
+                self.wait_hours += wait
+                self.daily_wait_hours[day] += wait
+                self.daily_contacts[day] += 1
 
     def ended(self, lead: Lead, outcome: str, t: float) -> None:
         self._lead_hours(lead.arrived, t)
         if not lead.counted:
             return
         self.ended_count += 1
-        self.system_hours += t - lead.arrived
+        cycle = t - lead.arrived
+        self.system_hours += cycle
         if outcome == "won":
-            self.won += 1
-            self.revenue_new += lead.value
             value = lead.value
-            self.cycle_hours.append(t - lead.arrived)
+            self.revenue_new += value
+            self.cycle_hours.append(cycle)
             day = int(t // 24)
             self.daily_revenue[day] += value
             self.daily_revenue_new[day] += value
-            self.daily_cycle_hours[day] += t - lead.arrived
+            self.daily_cycle_hours[day] += cycle
             self.daily_deals[day] += 1
         else:
             self.lost[outcome] += 1
@@ -127,21 +139,23 @@ class Tally:
         self.repeat_purchases += 1
         self.revenue_repeat += value
 
-    def busy(self, role: str, lo: float, hi: float, worked: float, segments: Any) -> None:
-        """Spread `worked` hours in [lo, hi) over the days they fall on."""
+    def busy(self, role: str, lo: float, hi: float, worked: float, cal: WorkCalendar) -> None:
+        """Spread `worked` hours in [lo, hi) over the days they fall on (working time of
+        `cal`)."""
         arr = self.daily_busy[role]
         day = int(lo // 24)
         if hi <= (day + 1) * 24:
             arr[day] += worked
             return
-        for a, b in segments(lo, hi):
+        for a, b in cal.segments(lo, hi):
             while a < b:
                 end = min(b, (int(a // 24) + 1) * 24)
                 arr[int(a // 24)] += end - a
                 a = end
 
     def _lead_hours(self, a: float, b: float) -> None:
-        lo, hi = max(a, self.warmup), min(b, self.horizon)
+        lo = a if a > self.warmup else self.warmup
+        hi = b if b < self.horizon else self.horizon
         if hi > lo:
             self.lead_hours += hi - lo
 

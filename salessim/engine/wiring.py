@@ -107,8 +107,8 @@ class Wired(Protocol):
 
     def _person(self, person: PersonRt) -> Generator[simpy.Event, Any, None]: ...
 
-    def _work(self, person: PersonRt, lead: Lead | None, st: StageRt,
-              now: float) -> Generator[simpy.Event, Any, bool]: ...  # fmt: skip
+    def _begin(self, person: PersonRt, lead: Lead | None, st: StageRt,
+               now: float) -> tuple[float, float]: ...  # fmt: skip
 
     def _account(self, person: PersonRt, st: StageRt, start: float, end: float,
                  hours: float) -> None: ...  # fmt: skip

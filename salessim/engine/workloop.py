@@ -87,8 +87,9 @@ class WorkLoop:
                 if self.prospecting.wants(person, st, now):
                     return None, st
                 continue
-            lead = self._pop(person.personal[st.index], st, now)
-            if lead is None:
+            personal = person.personal[st.index]
+            lead = self._pop(personal, st, now) if personal else None
+            if lead is None and st.queue:
                 lead = self._pop(st.queue, st, now)
             if lead is not None:
                 return lead, st
@@ -113,15 +114,28 @@ class WorkLoop:
                 continue
             lead, st = self._pick(person, now)
             if st is None:
-                yield self._sleep(person, cal.close_after(now))
+                yield self._sleep(person, INF if cal.always_open else cal.close_after(now))
                 continue
-            done = yield from self._work(person, lead, st, now)
-            if not done:
+            end, base = self._begin(person, lead, st, now)
+            if end >= self.horizon:  # not finished in the run: finished by nobody, or handed on
+                if person.leaves < self.horizon:
+                    yield env.timeout(person.leaves - now)
+                    if lead is not None:
+                        lead.missed = None
+                        self._enqueue(lead, st)
                 return
+            yield env.timeout(end - now)
+            if lead is None:
+                self._prospected(st, person, base)
+            elif lead.missed is not None:
+                self._missed(lead, st, person)
+            else:
+                self._complete(lead, st, person)
 
-    def _work(self: Wired, person: PersonRt, lead: Lead | None, st: StageRt,
-              now: float) -> Generator[simpy.Event, Any, bool]:  # fmt: skip
-        """One piece of work; False if it could not be finished (horizon or leaving)."""
+    def _begin(self: Wired, person: PersonRt, lead: Lead | None, st: StageRt,
+               now: float) -> tuple[float, float]:  # fmt: skip
+        """Start one piece of work: its hours (productivity, reminder or no-show, switching),
+        accounted; returns (when it ends, its base hours)."""
         missed = lead.missed if lead is not None else None
         if missed is None:
             base, hours = self.productivity.hours(person, st, now)
@@ -149,31 +163,18 @@ class WorkLoop:
                 ("work", person.name, st.name, lead.id if lead else -1, now, end, hours)
             )
         person.busy_until = end
-        if end >= self.horizon:
-            if person.leaves < self.horizon:
-                yield self.env.timeout(person.leaves - now)
-                if lead is not None:
-                    lead.missed = None
-                    self._enqueue(lead, st)
-            return False
-        yield self.env.timeout(end - now)
-        if lead is None:
-            self._prospected(st, person, base)
-        elif missed is not None:
-            self._missed(lead, st, person)
-        else:
-            self._complete(lead, st, person)
-        return True
+        return end, base
 
     def _account(self: Wired, person: PersonRt, st: StageRt, start: float, end: float,
                  hours: float) -> None:  # fmt: skip
         if person.limited:
             person.week_hours += hours
             person.stage_week[st.index] = person.stage_week.get(st.index, 0.0) + hours
-        lo, hi = max(start, self.warmup), min(end, self.horizon, person.leaves)
+        lo = start if start > self.warmup else self.warmup
+        hi = min(end, self.horizon, person.leaves)
         if hi > lo:
             cal = person.cal
             worked = hi - lo if cal.always_open else cal.worked(hi) - cal.worked(lo)
             person.busy_hours += worked
             person.hours_by_stage[st.name] = person.hours_by_stage.get(st.name, 0.0) + worked
-            self.tally.busy(person.role, lo, hi, worked, cal.segments)
+            self.tally.busy(person.role, lo, hi, worked, cal)
