@@ -140,5 +140,4 @@ class Queues:
         if hi > lo:
             st.wait_hours += hi - lo
         if lead.counted and not lead.repeat:
-            st.waits += 1
             st.waits_hours.append(until - lead.queued)

@@ -69,7 +69,7 @@ class StageRt:
                  "no_show", "attempts", "retry_delay", "retry_rng", "prospecting",
                  "leads_per_hour", "prospect_rng", "source", "worked",
                  "patience", "no_show_cost", "reminded", "reminder_hours", "catches",
-                 "reschedules", "reminder_rng", "no_shows", "workers", "wait_hours", "waits",
+                 "reschedules", "reminder_rng", "no_shows", "workers", "wait_hours",
                  "daily_entered", "daily_succeeded", "waits_hours",
                  "times_hours", "routing", "assigned", "turn", "plain")  # fmt: skip
 
@@ -101,7 +101,6 @@ class StageRt:
         self.no_shows = 0
         self.workers: list[PersonRt] = []
         self.wait_hours = 0.0
-        self.waits = 0
         self.daily_entered: list[float] = []
         self.daily_succeeded: list[float] = []
         # cohort leads' waits in the queue, and times from entering to leaving (8 bytes each)
@@ -111,6 +110,11 @@ class StageRt:
         self.assigned: dict[PersonRt, int] = {}  # leads assigned to each person (weighted)
         self.turn = 0  # round robin: where the next turn starts in `workers`
         self.plain = True  # no booking delay, routing or patience: a lead joins the queue
+
+    @property
+    def waits(self) -> int:
+        """Cohort leads (not repeat orders) that waited in the stage's queues."""
+        return len(self.waits_hours)
 
     @property
     def entered(self) -> int:
@@ -135,7 +139,7 @@ class PersonRt:
         "expected", "deals", "revenue", "revenue_repeat",
         "customers", "customers_lost", "wf", "revenue_window", "commission", "monthly",
         "pending", "last_booked", "shares", "limited", "overhead", "commission_rate",
-        "sourcing_rate", "replaced", "done", "prior_tasks", "focus", "switch",
+        "sourcing_rate", "replaced", "done", "prior_tasks", "focus", "switch", "busy_days",
     )  # fmt: skip
 
     def __init__(self, name: str, role: str, seat: int, hired: float, wf: Workforce) -> None:
@@ -194,6 +198,7 @@ class PersonRt:
         self.prior_tasks = 0.0  # tasks done at each stage before joining
         self.focus = 1.0  # time multiplier for the number of stages the person works
         self.switch: dict[tuple[int, int], float] | None = None  # hours per (from, to) stage
+        self.busy_days: list[float] = []  # the role's daily busy hours (`Tally.daily_busy`)
 
     def employed(self, t: float) -> bool:
         return self.hired <= t < self.leaves and not self.gone

@@ -128,6 +128,7 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
         person.shares = bool(role.max_share)
         person.limited = person.shares or role.time_share < 1
         person.overhead = role.switch_overhead_hours
+        person.busy_days = self.tally.daily_busy[person.role]
         if role.switch_hours:
             index = self.stage_index
             person.switch = {(index[a], index[b]): hours for a, to in role.switch_hours.items()

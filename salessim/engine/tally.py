@@ -44,7 +44,6 @@ class Tally:
         self.open_at_end = 0
         self.cycle_hours: list[float] = []
         self.lead_hours = 0.0
-        self.ended_count = 0
         self.system_hours = 0.0
         self.people: list[PersonRt] = []
         self.staffing: dict[str, float] = {}
@@ -76,6 +75,11 @@ class Tally:
     def arrived(self) -> int:
         """Cohort leads (arrived after the warm-up), inbound and outbound."""
         return int(sum(self.daily_leads))
+
+    @property
+    def ended_count(self) -> int:
+        """Cohort leads that ended inside the run, won or lost."""
+        return self.won + sum(self.lost.values())
 
     @property
     def won(self) -> int:
@@ -111,7 +115,6 @@ class Tally:
         self._lead_hours(lead.arrived, t)
         if not lead.counted:
             return
-        self.ended_count += 1
         cycle = t - lead.arrived
         self.system_hours += cycle
         if outcome == "won":
@@ -139,14 +142,10 @@ class Tally:
         self.repeat_purchases += 1
         self.revenue_repeat += value
 
-    def busy(self, role: str, lo: float, hi: float, worked: float, cal: WorkCalendar) -> None:
-        """Spread `worked` hours in [lo, hi) over the days they fall on (working time of
-        `cal`)."""
+    def busy(self, role: str, lo: float, hi: float, cal: WorkCalendar) -> None:
+        """Spread the working time of `cal` in [lo, hi) over the days it falls on (the work
+        loop adds a task within one day itself)."""
         arr = self.daily_busy[role]
-        day = int(lo // 24)
-        if hi <= (day + 1) * 24:
-            arr[day] += worked
-            return
         for a, b in cal.segments(lo, hi):
             while a < b:
                 end = min(b, (int(a // 24) + 1) * 24)

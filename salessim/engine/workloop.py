@@ -171,10 +171,16 @@ class WorkLoop:
             person.week_hours += hours
             person.stage_week[st.index] = person.stage_week.get(st.index, 0.0) + hours
         lo = start if start > self.warmup else self.warmup
-        hi = min(end, self.horizon, person.leaves)
+        hi = end if end < self.horizon else self.horizon
+        if hi > person.leaves:
+            hi = person.leaves
         if hi > lo:
             cal = person.cal
             worked = hi - lo if cal.always_open else cal.worked(hi) - cal.worked(lo)
             person.busy_hours += worked
             person.hours_by_stage[st.name] = person.hours_by_stage.get(st.name, 0.0) + worked
-            self.tally.busy(person.role, lo, hi, worked, cal)
+            day = int(lo // 24)
+            if hi <= (day + 1) * 24:  # within one day: the common case
+                person.busy_days[day] += worked
+            else:
+                self.tally.busy(person.role, lo, hi, cal)
