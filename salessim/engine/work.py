@@ -42,17 +42,17 @@ class LearningProductivity(Productivity):
     the role's experience curve, `Learning.factors(n)`."""
 
     def hours(self, person: PersonRt, st: StageRt, now: float) -> tuple[float, float]:
-        base, hours = super().hours(person, st, now)
+        base, hours = Productivity.hours(self, person, st, now)
         done = person.done.get(st.index, person.prior_tasks)
         person.done[st.index] = done + 1
-        return base, hours * person.wf.learning.factors(done)[0]
+        return base, hours * person.wf.learning.time_factor(done)
 
     def success(self, person: PersonRt, st: StageRt, skilled: bool) -> float:
-        p = super().success(person, st, skilled)
+        p = Productivity.success(self, person, st, skilled)
         learning = person.wf.learning
         if learning.success_rate == 1.0:
             return p
-        return p * learning.factors(person.done.get(st.index, person.prior_tasks) - 1)[1]
+        return p * learning.success_factor(person.done.get(st.index, person.prior_tasks) - 1)
 
 
 class Prospecting:

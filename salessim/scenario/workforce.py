@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -143,8 +144,21 @@ class Learning(Model):
     def factors(self, tasks_done: float) -> tuple[float, float]:
         """(time multiplier, success multiplier) for the next task of a person who has done
         `tasks_done` at the stage: (n / reference)^log2(rate), n between 1 and the plateau."""
-        x = max(min(tasks_done, self.plateau_tasks), 1.0) / self.reference_tasks
-        return x ** math.log2(self.rate), x ** math.log2(self.success_rate)
+        return self.time_factor(tasks_done), self.success_factor(tasks_done)
+
+    def time_factor(self, tasks_done: float) -> float:
+        return self._experience(tasks_done) ** self._exponents[0]
+
+    def success_factor(self, tasks_done: float) -> float:
+        return self._experience(tasks_done) ** self._exponents[1]
+
+    def _experience(self, tasks_done: float) -> float:
+        n = self.plateau_tasks if tasks_done > self.plateau_tasks else tasks_done
+        return (n if n > 1.0 else 1.0) / self.reference_tasks
+
+    @cached_property
+    def _exponents(self) -> tuple[float, float]:
+        return math.log2(self.rate), math.log2(self.success_rate)
 
     @model_validator(mode="after")
     def _plateau_after_reference(self) -> Learning:
