@@ -252,7 +252,17 @@ def run_cmd(
         _report(folder, quiet)
     if not quiet:
         tables.print_runs(out_console, [result])
+        _print_warmup_warnings([result])
         out_console.print(f"Results in {folder}{os.sep} (seed {result.seed})", highlight=False)
+
+
+def _print_warmup_warnings(runs: list[RunResult]) -> None:
+    from salessim.experiment import verdicts
+
+    for res in runs:
+        text = verdicts.warmup_warning(res.scenario.name, res.summary, res.scenario.warmup_days)
+        if text:
+            err_console.print(text, style="yellow", highlight=False)
 
 
 def _runner(
@@ -504,6 +514,7 @@ def compare(
         _report(out, quiet)
     if not quiet:
         tables.print_runs(out_console, runs)
+        _print_warmup_warnings(runs)
         print_verdicts(diffs)
         out_console.print(f"Results in {out}{os.sep} (seed {seed})", highlight=False)
 

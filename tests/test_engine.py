@@ -29,7 +29,7 @@ def traced(scenario: Scenario, seed: int = 1) -> tuple[dict[str, float], list[Tr
 
 def assert_conserved(rec: dict[str, float]) -> None:
     ended = (
-        rec["won"]
+        rec["won_cohort"]
         + rec["lost_rejected"]
         + rec["lost_cold"]
         + rec["lost_waiting"]

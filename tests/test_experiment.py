@@ -60,7 +60,8 @@ def test_lead_log_won_rows_sum_to_revenue(tmp_path: Path) -> None:
     log = pd.read_parquet(out / "leads.parquet")
     reps = pd.read_parquet(out / "replications.parquet").set_index("replication")
     won = log[log["outcome"] == "won"].groupby("replication")["value"].sum()
-    for rep, revenue in reps["revenue"].items():
+    cohort = reps["revenue_new_cohort"] + reps["revenue_repeat"]
+    for rep, revenue in cohort.items():
         assert won[rep] == pytest.approx(revenue, rel=1e-12)
     assert (log[log["kind"] == "new"].groupby("replication").size() == reps["leads_arrived"]).all()
 

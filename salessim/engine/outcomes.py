@@ -73,21 +73,22 @@ class Outcomes:
             person.deals += 1
             person.revenue += lead.value
             team = lead.team or {person: st.index}
+            booked = now >= self.warmup
             for member in team:
-                self._credit(member, lead.value / len(team), now, lead.counted)
+                self._credit(member, lead.value / len(team), now, booked)
             source = lead.by
-            if source is not None and lead.counted and source.sourcing_rate:
+            if source is not None and booked and source.sourcing_rate:
                 share = source.sourcing_rate
                 source.commission += lead.value * share
                 self.tally.daily_commission[int(now // 24)] += lead.value * share
             self.customers.won(person, lead.value)
         self._end(lead, "won", now, person)
 
-    def _credit(self: Wired, person: PersonRt, value: float, now: float, counted: bool) -> None:
+    def _credit(self: Wired, person: PersonRt, value: float, now: float, booked: bool) -> None:
         """Revenue attributed to a person, for commissions, bonuses and dependency risk: an equal
         share of each won deal to everyone who worked on it, repeat purchases to the owner.
-        Only what `revenue` counts: cohort deals, and repeat purchases after the warm-up."""
-        if not counted:
+        Only what `revenue` counts: what is `booked` in the measured window."""
+        if not booked:
             return
         rate = person.commission_rate
         person.revenue_window += value

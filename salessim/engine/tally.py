@@ -36,7 +36,10 @@ class Tally:
         self.arrived_by_source = [0] * len(sources)
         self.contacted = 0
         self.wait_hours = 0.0
-        self.revenue_new = 0.0
+        self.won = 0  # deals booked in the measured window, whenever the lead arrived
+        self.revenue_new = 0.0  # their value
+        self.won_cohort = 0  # deals of the leads that arrived after the warm-up
+        self.revenue_cohort = 0.0  # their value
         self.revenue_repeat = 0.0
         self.repeat_purchases = 0
         self.repeat_lost = 0
@@ -63,6 +66,7 @@ class Tally:
         self.daily_revenue_repeat = [0.0] * days
         self.daily_wait_hours = [0.0] * days
         self.daily_contacts = [0.0] * days
+        self.daily_wip = [0.0] * days  # leads arrived minus leads ended each day (all leads)
         self.daily_busy = {role: [0.0] * days for role in scenario.roles}
         for st in stages:
             st.daily_entered = [0.0] * days
@@ -79,12 +83,7 @@ class Tally:
     @property
     def ended_count(self) -> int:
         """Cohort leads that ended inside the run, won or lost."""
-        return self.won + sum(self.lost.values())
-
-    @property
-    def won(self) -> int:
-        """Cohort leads won (new deals; repeat purchases are not deals)."""
-        return int(sum(self.daily_deals))
+        return self.won_cohort + sum(self.lost.values())
 
     @property
     def inbound_contacted(self) -> int:
@@ -92,6 +91,7 @@ class Tally:
         return int(sum(self.daily_contacts))
 
     def arrival(self, lead: Lead) -> None:
+        self.daily_wip[int(lead.arrived // 24)] += 1
         if lead.counted:
             self.arrived_by_source[lead.source] += 1
             day = int(lead.arrived // 24)
@@ -112,20 +112,29 @@ class Tally:
                 self.daily_contacts[day] += 1
 
     def ended(self, lead: Lead, outcome: str, t: float) -> None:
+        """A lead's end: a won deal counts where it is booked (the day series, and the window's
+        `won` and `revenue_new` from the warm-up on, whenever the lead arrived); the cohort
+        (leads that arrived after the warm-up) keeps its own counts and cycle times."""
         self._lead_hours(lead.arrived, t)
-        if not lead.counted:
-            return
+        self.daily_wip[int(t // 24)] -= 1
         cycle = t - lead.arrived
-        self.system_hours += cycle
         if outcome == "won":
             value = lead.value
-            self.revenue_new += value
-            self.cycle_hours.append(cycle)
             day = int(t // 24)
             self.daily_revenue[day] += value
             self.daily_revenue_new[day] += value
             self.daily_cycle_hours[day] += cycle
             self.daily_deals[day] += 1
+            if t >= self.warmup:
+                self.won += 1
+                self.revenue_new += value
+        if not lead.counted:
+            return
+        self.system_hours += cycle
+        if outcome == "won":
+            self.won_cohort += 1
+            self.revenue_cohort += lead.value
+            self.cycle_hours.append(cycle)
         else:
             self.lost[outcome] += 1
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import pandas as pd
+
 from salessim.numbers import human, metric_kind
 
 
@@ -100,3 +102,29 @@ def _generic(d: Difference, kind: str, currency: str, lo: float, hi: float) -> s
         size = human(abs(d.diff), kind, currency)
         interval = f"{human(lo, kind, currency)} to {human(hi, kind, currency)}"
     return f"{d.scenario} has {size} {word} {d.metric} than {d.baseline} (95% CI {interval})"
+
+
+WARMUP_RATIO_WARN = 0.9
+
+
+def warmup_warning(name: str, summary: pd.DataFrame, warmup_days: float) -> str:
+    """A sentence when the pipeline was still filling at the end of the warm-up (the leads in
+    progress in the first measured week are clearly below their later level), else "". It says
+    how long the warm-up should be: the 90th percentile over replications of the day the
+    pipeline settled (`warmup_days_needed`)."""
+    rows = summary.set_index("metric")
+    if "warmup_wip_ratio" not in rows.index:
+        return ""
+    ratio, high = (_cell(rows, "warmup_wip_ratio", c) for c in ("mean", "ci_high"))
+    if math.isnan(ratio) or not (ratio < WARMUP_RATIO_WARN and high < 1.0):
+        return ""
+    needed = _cell(rows, "warmup_days_needed", "p90")
+    advice = (f"set warmup_days to at least {math.ceil(needed)} (now {warmup_days:g})"
+              if not math.isnan(needed) else "lengthen warmup_days or the horizon")  # fmt: skip
+    return (f"Warning: {name}: the pipeline was still filling at the end of the warm-up (leads "
+            f"in progress in the first measured week were {ratio:.0%} of their later level), "
+            f"so early months understate revenue; {advice}.")  # fmt: skip
+
+
+def _cell(frame: pd.DataFrame, metric: str, col: str) -> float:
+    return float(frame.at[metric, col])  # type: ignore[arg-type]

@@ -7,6 +7,7 @@ Money is in the scenario currency; a month is 365/12 days.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
@@ -119,11 +120,67 @@ def sum_days(daily: list[float], a: float, b: float) -> float:
 
 
 def monthly_growth(t: Tally) -> float:
-    """Compound month-over-month growth from the first to the last whole month."""
+    """Trend of revenue per month, relative to its mean: the least-squares slope of the whole
+    months of the window, each divided by the inbound seasonal factor of the calendar month its
+    leads arrived in (the sources' `monthly_profile`, weighted by volume, a mean sales cycle
+    earlier), over the mean of those months. NaN
+    with fewer than 3 whole months or no revenue. A steady business reads about 0; fill-up
+    from an empty start (too short a warm-up) reads positive."""
     months = monthly_revenue(t)
-    if len(months) < 2 or months[0] <= 0 or months[-1] <= 0:
+    if len(months) < 3:
         return math.nan
-    return float((months[-1] / months[0]) ** (1 / (len(months) - 1)) - 1)
+    first = math.ceil(t.warmup / MONTH_HOURS)
+    lag = float(np.mean(t.cycle_hours)) / 24 if t.cycle_hours else 0.0
+    y = np.asarray(months) / [seasonal_factor(t, first + i, lag) for i in range(len(months))]
+    mean = float(y.mean())
+    if mean <= 0:
+        return math.nan
+    x = np.arange(len(y), dtype=float)
+    slope = float(np.polyfit(x, y, 1)[0])
+    return slope / mean
+
+
+def seasonal_factor(t: Tally, month: int, lag_days: float) -> float:
+    """The mean inbound volume factor over the days on which the leads behind month `month` of
+    the run (a block of 365/12 days from calendar.start) arrived: the block, `lag_days` (the
+    mean sales cycle) earlier, each day weighted by the sources' volume."""
+    sc = t.scenario
+    total = sum(src.per_day for src in sc.leads)
+    if total <= 0:
+        return 1.0
+    first = (month * 365 / 12) - lag_days
+    days = [sc.calendar.start + dt.timedelta(days=first + 0.5 + i) for i in range(30)]
+    return sum(src.per_day * src.monthly_profile[d.month - 1] for src in sc.leads
+               for d in days) / (total * len(days))  # fmt: skip
+
+
+WARMUP_WEEK_DAYS = 7
+WIP_SETTLED = 0.95
+
+
+def warmup_check(t: Tally) -> Record:
+    """Whether the warm-up was long enough, from the leads in progress each day (all leads,
+    whenever they arrived), against their level over the second half of the window:
+
+    - `warmup_wip_ratio`: the mean over the first measured week over that level (about 1
+      when the department had settled; well below 1 while the pipeline is still filling);
+    - `warmup_days_needed`: the first day from which the mean over the next 7 days reaches
+      95% of that level: a warm-up this long would have passed the check (NaN if no day
+      before the second half does).
+    """
+    wip = np.cumsum(t.daily_wip)
+    first, last = math.ceil(t.warmup / 24), int(t.horizon // 24)
+    half = (first + last) // 2
+    if last - half < WARMUP_WEEK_DAYS or first + WARMUP_WEEK_DAYS > last:
+        return {"warmup_wip_ratio": math.nan, "warmup_days_needed": math.nan}
+    level = float(wip[half:last].mean())
+    start = float(wip[first : first + WARMUP_WEEK_DAYS].mean())
+    weekly = np.convolve(wip[:half], np.ones(WARMUP_WEEK_DAYS) / WARMUP_WEEK_DAYS, "valid")
+    hit = np.nonzero(weekly >= WIP_SETTLED * level)[0]  # weekly[d]: the mean of days d..d+6
+    return {
+        "warmup_wip_ratio": _ratio(start, level) if level > 0 else math.nan,
+        "warmup_days_needed": float(hit[0]) if hit.size else math.nan,
+    }
 
 
 def dependency(t: Tally) -> Record:

@@ -3,8 +3,10 @@
 A record is a `dict[str, float]` with stable, dotted names (`stage.meeting.conversion`,
 `role.designer.utilisation`); it is the unit that crosses processes, is aggregated over
 replications and becomes one Parquet row. `people_rows` gives the per-person table. Definitions
-are in docs/metrics.md. Lead counts are by cohort: a lead counts if it arrived after the warm-up,
-and its outcome is followed to the horizon.
+are in docs/metrics.md. Money and deals count what is booked inside the measured window, whenever
+the lead arrived; lead counts, conversion and cycle times are by cohort (a lead counts if it
+arrived after the warm-up, and its outcome is followed to the horizon), with `_cohort` names
+for the cohort's deals and revenue.
 """
 
 from __future__ import annotations
@@ -42,13 +44,14 @@ def _leads(t: Tally) -> Record:
         "leads_arrived": t.arrived,
         "leads_contacted": t.contacted,
         "won": t.won,
+        "won_cohort": t.won_cohort,
         "lost_rejected": t.lost["rejected"],
         "lost_cold": t.lost["cold"],
         "lost_waiting": t.lost["left"],
         "lost_with_leaver": t.lost["followed"],
         "lost_no_show": t.lost["no_show"],
         "open_at_end": t.open_at_end,
-        "lead_to_won": _ratio(t.won, t.arrived),
+        "lead_to_won": _ratio(t.won_cohort, t.arrived),
         "cycle_hours_mean": float(np.mean(cycles)) if cycles else math.nan,
         "cycle_hours_p90": float(np.percentile(cycles, 90)) if cycles else math.nan,
         "wait_first_contact_hours_mean": _ratio(t.wait_hours, t.inbound_contacted),
@@ -62,6 +65,7 @@ def _money_and_customers(t: Tally) -> Record:
     return {
         "revenue": t.revenue_new + t.revenue_repeat,
         "revenue_new": t.revenue_new,
+        "revenue_new_cohort": t.revenue_cohort,
         "revenue_repeat": t.revenue_repeat,
         "repeat_purchases": t.repeat_purchases,
         "repeat_lost": t.repeat_lost,
@@ -123,7 +127,7 @@ def _roles(t: Tally) -> Record:
 
 def _kpis(t: Tally) -> Record:
     cost = kpis.costs(t)
-    return {**cost, **kpis.money(t, cost), **kpis.dependency(t)}
+    return {**cost, **kpis.money(t, cost), **kpis.dependency(t), **kpis.warmup_check(t)}
 
 
 def record(tally: Tally) -> Record:

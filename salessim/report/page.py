@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from salessim.errors import ResultsError
+from salessim.experiment import verdicts
 from salessim.experiment.results import write_text
 from salessim.experiment.whatif import AGAINST_METRICS, DIFF_STATS, SWEEP_METRICS
 from salessim.numbers import human, metric_kind, plain
@@ -410,6 +411,17 @@ def _extra_charts(found: Folder, currency: str) -> list[str]:
     return parts
 
 
+def _warmup_warnings(runs: list[RunData]) -> list[str]:
+    """A warning for each run whose pipeline was still filling when measuring began."""
+    out = []
+    for run in runs:
+        warmup = float(run.scenario.get("warmup_days", 0.0))
+        text = verdicts.warmup_warning(run.label, run.summary.reset_index(), warmup)
+        if text:
+            out.append(f'<p class="warning">{_esc(text)}</p>')
+    return out
+
+
 def _backtest_chart(table: pd.DataFrame, currency: str) -> str:
     inside = table.dropna(subset=["in95"])
     in95, in80 = (int(inside[c].astype(bool).sum()) for c in ("in95", "in80"))
@@ -427,7 +439,8 @@ font-size:.9rem;margin:.2rem 0 1.5rem}.cards{display:flex;flex-wrap:wrap;gap:.6r
 border-left:6px solid;padding:.4rem .8rem;margin:.6rem 0}.cards h3{width:100%;margin:.2rem 0}
 .card{background:#f5f6f8;border-radius:6px;padding:.5rem .8rem;min-width:150px;flex:1}
 .card .k{font-size:.8rem;color:#555}.card .v{font-size:1.4rem;font-weight:600}
-.card .ci{font-size:.75rem;color:#666}table{border-collapse:collapse;font-size:.85rem}
+.card .ci{font-size:.75rem;color:#666}.warning{background:#fff4e5;border-left:4px solid
+#e8a33d;padding:.4rem .8rem}table{border-collapse:collapse;font-size:.85rem}
 td,th{border-bottom:1px solid #ddd;padding:.2rem .6rem;text-align:right}th:first-child{
 text-align:left}small{color:#777}.scroll{overflow-x:auto}#problems{display:none;
 background:#fee;border:1px solid #c00;padding:.5rem}
@@ -452,7 +465,7 @@ def build(folder: Path) -> str:
     currency = _values(found.runs, "currency")
     if " / " in currency:
         currency = "mixed currencies"
-    parts = [_header(found), "<div id='problems'></div>"]
+    parts = [_header(found), "<div id='problems'></div>", *_warmup_warnings(found.runs)]
     if found.differences is not None and not found.differences.empty:
         parts.append(_verdicts(found.differences, {r.label: r.currency for r in found.runs}))
     parts += _extra_charts(found, currency)
