@@ -66,7 +66,7 @@ class Tally:
         self.daily_revenue_repeat = [0.0] * days
         self.daily_wait_hours = [0.0] * days
         self.daily_contacts = [0.0] * days
-        self.daily_wip = [0.0] * days  # leads arrived minus leads ended each day (all leads)
+        self.daily_ended = [0.0] * days  # leads that ended each day (all leads)
         self.daily_busy = {role: [0.0] * days for role in scenario.roles}
         for st in stages:
             st.daily_entered = [0.0] * days
@@ -78,7 +78,13 @@ class Tally:
     @property
     def arrived(self) -> int:
         """Cohort leads (arrived after the warm-up), inbound and outbound."""
-        return int(sum(self.daily_leads))
+        return sum(self.arrived_by_source)
+
+    @property
+    def daily_wip(self) -> list[float]:
+        """Leads arrived minus leads ended each day (all leads, whenever they arrived): their
+        running sum is the work in progress."""
+        return [a - b for a, b in zip(self.daily_leads, self.daily_ended, strict=True)]
 
     @property
     def ended_count(self) -> int:
@@ -91,11 +97,10 @@ class Tally:
         return int(sum(self.daily_contacts))
 
     def arrival(self, lead: Lead) -> None:
-        self.daily_wip[int(lead.arrived // 24)] += 1
+        day = int(lead.arrived // 24)
+        self.daily_leads[day] += 1
         if lead.counted:
             self.arrived_by_source[lead.source] += 1
-            day = int(lead.arrived // 24)
-            self.daily_leads[day] += 1
             if lead.source < self.inbound_sources:
                 self.daily_marketing[day] += self.cost_per_lead[lead.source]
             else:
@@ -116,11 +121,11 @@ class Tally:
         `won` and `revenue_new` from the warm-up on, whenever the lead arrived); the cohort
         (leads that arrived after the warm-up) keeps its own counts and cycle times."""
         self._lead_hours(lead.arrived, t)
-        self.daily_wip[int(t // 24)] -= 1
+        day = int(t // 24)
+        self.daily_ended[day] += 1
         cycle = t - lead.arrived
         if outcome == "won":
             value = lead.value
-            day = int(t // 24)
             self.daily_revenue[day] += value
             self.daily_revenue_new[day] += value
             self.daily_cycle_hours[day] += cycle
