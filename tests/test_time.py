@@ -89,3 +89,68 @@ def test_the_warm_up_check_warns_while_the_pipeline_fills_and_says_how_long() ->
     assert warmup_warning("booked", warm, 30) == ""
     ratio = warm.set_index("metric").at["warmup_wip_ratio", "mean"]
     assert 0.9 < ratio < 1.1  # settled, within the noise of a 200-lead pipeline over a week
+
+
+def with_customers(opening: list[dict[str, Any]], **changes: Any) -> Scenario:
+    """booked(30) over 400 days with customers who buy twice a year (50 each, no support
+    needed) and churn at 1 a year: 3,650 deals a year make a steady book of 3,650 customers."""
+    customers = {"repeat_per_year": 2, "repeat_value": 50, "churn_per_year": 1,
+                 "opening": opening}  # fmt: skip
+    return booked(30, horizon_days=400, customers=customers, **changes)
+
+
+def test_an_opening_customer_book_starts_the_run_in_steady_state() -> None:
+    """By hand: 3,650 customers buying twice a year at 50 make ~30.4k of repeat revenue a
+    month from day 0, so months are level (growth CI covers 0); an empty book fills up over
+    years, and its growth reads clearly positive."""
+    steady = run(with_customers([{"count": 3650}]), 10, 1)
+    rows = steady.summary.set_index("metric")
+    low, high = rows.at["revenue_growth_month", "ci_low"], rows.at["revenue_growth_month",
+                                                                     "ci_high"]  # fmt: skip
+    assert low <= 0 <= high
+    months = (400 - 30) / (365 / 12)
+    assert rows.at["revenue_repeat", "mean"] / months == pytest.approx(3650 * 2 / 12 * 50,
+                                                                       rel=0.05)  # fmt: skip
+    empty = run(with_customers([]), 10, 1).summary.set_index("metric")
+    assert empty.at["revenue_growth_month", "ci_low"] > 0.02
+    assert empty.at["revenue_repeat", "mean"] < 0.6 * rows.at["revenue_repeat", "mean"]
+
+
+def test_opening_customers_belong_to_their_owner_and_follow_them() -> None:
+    """400 opening customers of rep[0], who leaves on day 50: with a follow probability of
+    0.5, about 400 x 0.5 x (still active on day 50: e^(-50/365) = 0.87) ~ 174 leave too."""
+
+    def lost(opening: list[dict[str, Any]]) -> float:
+        sc = with_customers(opening, events=[{"day": 50, "action": "leave", "person": "rep[0]"}])
+        sc = sc.model_copy(update={"customers": sc.customers.model_copy(
+            update={"follows_owner_on_exit": 0.5})})  # fmt: skip
+        return sum(replicate(sc, 1, r).record["customers_lost_with_owner"] for r in range(5)) / 5
+
+    # the customers rep[0] won in the run follow them too: compare with no opening book
+    extra = lost([{"count": 400, "owner": "rep[0]"}]) - lost([])
+    assert extra == pytest.approx(400 * 0.5 * 2.718281828 ** (-50 / 365), rel=0.12)
+
+
+def test_opening_tenure_continues_the_ramp_up_where_it_is() -> None:
+    """A person 45 days into a 90-day ramp from 50% works at 75% on day 0: a 1-hour task
+    takes 1 / 0.75 h; a person with no tenure given is fully ramped."""
+    from salessim.engine.simulation import simulate
+    from salessim.engine.streams import Streams
+
+    sc = booked(0, horizon_days=10, workforce={"ramp_up": {"days": 90, "start": 0.5}})
+    data = sc.model_dump(by_alias=True, exclude_unset=True)
+    data["stages"]["close"].update({"work_hours": 1.0, "delay_days": None})
+    data["roles"]["rep"] = {"headcount": 2, "people": [{"tenure_days": 45}]}
+    trace: list[Any] = []
+    simulate(Scenario.model_validate(data), Streams(1, 0), trace=trace)
+    first = {row[1]: row[6] for row in reversed(trace) if row[0] == "work"}
+    assert first["rep[0]"] == pytest.approx(1 / 0.75, rel=0.01)
+    assert first["rep[1]"] == pytest.approx(1.0)
+
+
+def test_an_opening_book_names_a_real_owner() -> None:
+    from salessim.scenario.crosscheck import cross_check
+
+    data = deep_update(TINY, {"customers": {"opening": [{"count": 3, "owner": "desinger"}]}})
+    (path, message), *_ = cross_check(data)
+    assert path == "customers.opening[0].owner" and "designer" in message

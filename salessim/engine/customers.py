@@ -59,16 +59,50 @@ class CustomerBook:
         owner = closer
         if spec.owner_role is not None:
             owner = self._least_loaded(spec.owner_role, exclude=None)
+        self._add(owner, value, won_at=now)
+
+    def _add(self, owner: PersonRt | None, value: float, won_at: float) -> None:
+        """A customer from now on: their churn date, their owner's book, their next order."""
+        spec, now = self.spec, self.sim.env.now
+        if not self.track:  # an opening customer to whom nothing can happen: count them
+            self.plain += 1
+            self.plain_months += self.sim.horizon - self.sim.warmup
+            return
         churn_at = INF
         if spec.churn_per_year > 0:
             churn_at = now + float(self.rng.exponential(YEAR_HOURS / spec.churn_per_year))
-        customer = Customer(owner, churn_at, now, value)
+        customer = Customer(owner, churn_at, won_at, value)
         self.customers.append(customer)
         if owner is not None:
             owner.customers.append(customer)
         elif spec.owner_role is not None:
             self.orphans.setdefault(spec.owner_role, []).append(customer)
         self._schedule_repeat(customer)
+
+    def open_book(self) -> None:
+        """Day 0: the opening customer book (`customers.opening`), each customer owned as given
+        and then buying again, churning and following their owner like any other."""
+        rng = self.sim.streams("customers.opening")
+        for group in self.spec.opening:
+            if group.count == 0:
+                continue
+            dist = group.value or self.sim.scenario.deal_value
+            values = dist.sample(rng, group.count).tolist()
+            owners = self._opening_owners(group.owner)
+            for i, value in enumerate(values):
+                owner = owners[i % len(owners)] if owners else None
+                self._add(owner, value, won_at=-1.0)
+
+    def _opening_owners(self, who: str | None) -> list[PersonRt]:
+        people = self.sim.role_people
+        if who is None:
+            who = self.spec.owner_role
+        if who is None:
+            return [p for role in people for p in people[role]]
+        if who in people:
+            return list(people[who])
+        return [p for role in people for p in people[role]
+                if who in (p.name, f"{role}[{p.seat}]")][:1]  # fmt: skip
 
     def _schedule_repeat(self, customer: Customer) -> None:
         rate = self.spec.repeat_per_year

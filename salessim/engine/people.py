@@ -201,6 +201,9 @@ class Staffing:
             person.work_time, person.success = given.work_time, given.success
             if given.resignation_rate is not None:
                 person.resignation_rate = given.resignation_rate
+            if given.tenure_days is not None and given.tenure_days < wf.ramp_up.days:
+                person.ramp = wf.ramp_up  # still ramping up on day 0
+                person.ramp_from = hired - given.tenure_days * 24
         if generation > 0:
             person.ramp = wf.ramp_up
             person.success = self._hire_skill(person) if skill is None else skill

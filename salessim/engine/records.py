@@ -140,6 +140,7 @@ class PersonRt:
         "customers", "customers_lost", "wf", "revenue_window", "commission", "monthly",
         "pending", "last_booked", "shares", "limited", "overhead", "commission_rate",
         "sourcing_rate", "replaced", "done", "prior_tasks", "focus", "switch", "busy_days",
+        "ramp_from",
     )  # fmt: skip
 
     def __init__(self, name: str, role: str, seat: int, hired: float, wf: Workforce) -> None:
@@ -154,6 +155,7 @@ class PersonRt:
         self.success = 1.0
         self.resignation_rate = wf.resignation.annual_rate
         self.hired = hired
+        self.ramp_from = hired  # when their ramp-up began (before day 0 for opening tenure)
         self.notice_at = INF
         self.leaves = INF
         self.effort = wf.resignation.notice_effort
@@ -219,7 +221,7 @@ class PersonRt:
             return 1.0
         f = 1.0
         if ramp is not None and ramp.days > 0:
-            x = min(max((t - self.hired) / (ramp.days * 24), 0.0), 1.0)
+            x = min(max((t - self.ramp_from) / (ramp.days * 24), 0.0), 1.0)
             if ramp.shape == "s_curve":
                 x = x * x * (3 - 2 * x)
             f = ramp.start + (1 - ramp.start) * x

@@ -67,6 +67,7 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
         self.customers = CustomerBook(self, scenario.customers)
         self.staffing = Staffing(self)
         self.staffing.start()
+        self.customers.open_book()
         for k, src in enumerate(scenario.leads):
             self.env.process(self._source(k, src))
         self.opening_age: dict[int, float] = {}

@@ -352,6 +352,13 @@ def _customer_problems(
     if isinstance(owner, str) and owner not in roles:
         found.append(("customers.owner_role", f"role '{owner}' does not exist"
                       f"{_choices(owner, roles)}"))  # fmt: skip
+    opening = customers.get("opening")
+    for i, group in enumerate(opening if isinstance(opening, list) else []):
+        who = _mapping(group).get("owner")
+        if isinstance(who, str) and who not in roles and not _is_person(who, roles):
+            hint = _choices(who, [*roles, *_seat_names(roles)])
+            found.append((f"customers.opening[{i}].owner", f"no role or person '{who}' (a "
+                          f"role, role[i] or a name from people){hint}"))  # fmt: skip
     stage = customers.get("repeat_stage")
     if isinstance(stage, str) and _mapping(stages.get(stage)).get("kind") == "prospecting":
         found.append(("customers.repeat_stage", PROSPECTING_REPEAT.format(stage)))

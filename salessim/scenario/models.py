@@ -259,6 +259,12 @@ class Person(Model):
         default=None, le=50, description="This person's resignations per year; default: role's."
     )
     vacations: list[Absence] = Field(default=[], description="Planned absences of this person.")
+    tenure_days: NonNegative | None = Field(
+        default=None,
+        le=36_600,
+        description="Days this person has been in the job on day 0: one still inside the "
+        "role's ramp-up period continues it from there; none: fully ramped up.",
+    )
 
 
 class Bonus(Model):

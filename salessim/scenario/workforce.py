@@ -286,8 +286,30 @@ class Event(Model):
     )
 
 
+class OpeningCustomers(Model):
+    """Customers the business already has on day 0 (part of the opening customer book)."""
+
+    count: int = Field(default=1, ge=0, le=1_000_000, description="How many such customers.")
+    owner: str | None = Field(
+        default=None,
+        description="Who owns them: a role (spread evenly over its people), `role[i]` or a "
+        "person's name; default: `owner_role`, else everyone, evenly.",
+    )
+    value: Distribution | None = Field(
+        default=None,
+        description="What each has bought so far (for their recorded revenue; not revenue of "
+        "the run); default: the scenario deal_value.",
+    )
+
+
 class Customers(Model):
     """What happens after a deal: ownership, repeat purchases, churn, loyalty to the owner."""
+
+    opening: list[OpeningCustomers] = Field(
+        default=[],
+        description="The opening customer book: customers on day 0, who buy again, churn and "
+        "follow their owner like any other (so a run can start from today's business).",
+    )
 
     owner_role: str | None = Field(
         default=None, description="Role that owns won customers; default: whoever closed them."
