@@ -4,6 +4,7 @@ trend of de-seasonalised months, and the warm-up check (docs/metrics.md, docs/mo
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -154,3 +155,20 @@ def test_an_opening_book_names_a_real_owner() -> None:
     data = deep_update(TINY, {"customers": {"opening": [{"count": 3, "owner": "desinger"}]}})
     (path, message), *_ = cross_check(data)
     assert path == "customers.opening[0].owner" and "designer" in message
+
+
+def test_run_warns_in_the_cli_and_the_report_when_the_warm_up_is_too_short(tmp_path: Path) -> None:
+    import yaml
+    from typer.testing import CliRunner
+
+    from salessim.cli import app
+
+    data = booked(0, horizon_days=120).model_dump(mode="json", by_alias=True, exclude_unset=True)
+    (tmp_path / "cold.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = tmp_path / "cold"
+    result = CliRunner().invoke(app, ["run", str(tmp_path / "cold.yaml"), "-n", "6", "--seed",
+                                      "1", "-w", "1", "-o", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "still filling at the end of the warm-up" in result.output
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert 'class="warning"' in page and "set warmup_days to at least" in page
