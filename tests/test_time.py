@@ -4,9 +4,11 @@ trend of de-seasonalised months, and the warm-up check (docs/metrics.md, docs/mo
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from salessim.experiment.replications import replicate, run
@@ -172,3 +174,48 @@ def test_run_warns_in_the_cli_and_the_report_when_the_warm_up_is_too_short(tmp_p
     assert "still filling at the end of the warm-up" in result.output
     page = (out / "report.html").read_text(encoding="utf-8")
     assert 'class="warning"' in page and "set warmup_days to at least" in page
+
+
+def arrivals_by_day(sc: Scenario, reps: int = 3) -> np.ndarray:
+    days = np.zeros(int(sc.horizon_days))
+    for r in range(reps):
+        for row in replicate(sc, 1, r, leads=True).leads:
+            if row["kind"] == "new":
+                days[int(row["arrived_hours"] // 24)] += 1
+    return days / reps
+
+
+def test_a_yearly_trend_compounds_and_growth_reads_it() -> None:
+    """Volume doubling in a year: the second half-year brings 2^0.5 = 1.41 times the first;
+    20% a year reads as ~1.5% of a month's revenue per month (1.2^(1/12) - 1)."""
+    sc = booked(0, horizon_days=365, leads=[{"source": "web", "per_day": 10,
+                                             "trend_per_year": 1.0}])  # fmt: skip
+    days = arrivals_by_day(sc)
+    assert days[182:364].sum() / days[:182].sum() == pytest.approx(2**0.5, rel=0.05)
+    growing = booked(30, horizon_days=400, leads=[{"source": "web", "per_day": 10,
+                                                   "trend_per_year": 0.2}])  # fmt: skip
+    rows = run(growing, 10, 1).summary.set_index("metric")
+    assert rows.at["revenue_growth_month", "mean"] == pytest.approx(1.2 ** (1 / 12) - 1, abs=0.004)
+    assert rows.at["revenue_growth_month", "ci_low"] > 0.008
+
+
+def test_a_channel_opens_and_closes_on_dates_and_changes_volume_and_cost() -> None:
+    """Open from 4 February (day 30) to day 80, half the volume and a cost of 20 a lead
+    from day 60: ~10 x 30 + 5 x 20 = 400 leads, costing 10 x 300 + 20 x 100 = 5,000."""
+    source = {
+        "source": "web",
+        "per_day": 10,
+        "cost_per_lead": 10,
+        "starts": dt.date(2026, 2, 4),
+        "ends": 80,
+        "changes": [{"day": 60, "volume": 0.5, "cost_per_lead": 20}],
+    }
+    sc = booked(0, horizon_days=120, leads=[source])
+    assert sc.leads[0].starts == 30
+    days = arrivals_by_day(sc, reps=5)
+    assert days[:30].sum() == 0 and days[80:].sum() == 0
+    assert days[30:60].sum() == pytest.approx(300, rel=0.08)
+    assert days[60:80].sum() == pytest.approx(100, rel=0.15)
+    rec = replicate(sc, 1, 0).record
+    by_day = arrivals_by_day(sc, reps=1)
+    assert rec["cost_marketing"] == pytest.approx(10 * by_day[:60].sum() + 20 * by_day[60:].sum())

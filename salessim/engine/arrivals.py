@@ -1,6 +1,7 @@
 """Inbound lead arrivals: a non-homogeneous Poisson process per source, drawn in chunks.
 
-The rate on a day is `per_day x weekday_profile[weekday] x monthly_profile[month]`; within a day
+The rate on a day is `per_day x weekday_profile[weekday] x monthly_profile[month]`, times a yearly
+trend and the step changes of volume, and 0 outside the channel's dates; within a day
 arrival times are uniform or follow `hourly_profile`. Each lead's deal value, patience and
 per-stage random numbers are drawn with it from the source's own stream, so two scenarios with
 the same seed see the same leads. `engine` turns the chunks into SimPy timeouts.
@@ -21,13 +22,32 @@ Arrival = tuple[float, float, float, list[float]]  # time (h), value, patience (
 
 
 def day_rates(src: LeadSource, start: dt.date, first: int, last: int) -> np.ndarray:
-    """Expected leads on each day in [first, last)."""
+    """Expected leads on each day in [first, last): per_day x the weekday and monthly
+    profiles, x the trend (1 + trend_per_year)^(day / 365), x the volume of the last step
+    change on or before the day; 0 before `starts` and from `ends` on."""
     rates = np.empty(last - first)
     for j in range(last - first):
         date = start + dt.timedelta(days=first + j)
         factor = src.weekday_profile[date.weekday()] * src.monthly_profile[date.month - 1]
         rates[j] = src.per_day * factor
+    if src.trend_per_year or src.starts is not None or src.ends is not None or src.changes:
+        days = np.arange(first, last, dtype=float)
+        rates *= (1 + src.trend_per_year) ** (days / 365)
+        rates *= [volume_on(src, d) for d in days]
+        if src.starts is not None:
+            rates[days < math.floor(src.starts)] = 0.0
+        if src.ends is not None:
+            rates[days >= math.ceil(src.ends)] = 0.0
     return rates
+
+
+def volume_on(src: LeadSource, day: float) -> float:
+    """The volume multiplier of the last step change on or before `day` (1 without one)."""
+    volume = 1.0
+    for change in sorted(src.changes, key=lambda c: c.day):
+        if change.day <= day:
+            volume = change.volume
+    return volume
 
 
 def hour_offsets(src: LeadSource, rng: np.random.Generator, n: int) -> np.ndarray:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from salessim.scenario.models import Scenario
+from salessim.scenario.models import LeadSource, Scenario
 
 if TYPE_CHECKING:
     from salessim.engine.calendar import WorkCalendar
@@ -72,6 +72,11 @@ class Tally:
             st.daily_entered = [0.0] * days
             st.daily_succeeded = [0.0] * days
         self.cost_per_lead = [src.cost_per_lead for src in scenario.leads]
+        # cost per lead of each day, for the sources whose cost changes on a date
+        self.daily_cost: dict[int, list[float]] = {
+            k: _daily_costs(src, days) for k, src in enumerate(scenario.leads)
+            if any(c.cost_per_lead is not None for c in src.changes)
+        }  # fmt: skip
         self.leavers: list[float] = []
         self.scenario = scenario
 
@@ -102,7 +107,9 @@ class Tally:
         if lead.counted:
             self.arrived_by_source[lead.source] += 1
             if lead.source < self.inbound_sources:
-                self.daily_marketing[day] += self.cost_per_lead[lead.source]
+                priced = self.daily_cost.get(lead.source)
+                cost = self.cost_per_lead[lead.source] if priced is None else priced[day]
+                self.daily_marketing[day] += cost
             else:
                 self.daily_outbound[day] += 1
 
@@ -214,6 +221,17 @@ class Tally:
         first = math.ceil(self.warmup / WEEK)
         last = int(self.horizon // WEEK)
         return slice(first, max(first, last))
+
+
+def _daily_costs(src: LeadSource, days: int) -> list[float]:
+    """The cost per lead of `src` on each day: the last change giving one, else its own."""
+    costs, cost = [], src.cost_per_lead
+    changes = sorted((c for c in src.changes if c.cost_per_lead is not None), key=lambda c: c.day)
+    for day in range(days):
+        while changes and changes[0].day <= day:
+            cost = changes.pop(0).cost_per_lead or 0.0
+        costs.append(cost)
+    return costs
 
 
 def days_absent(p: PersonRt, tally: Tally) -> float:

@@ -47,6 +47,8 @@ def costs(t: Tally) -> Record:
     marketing = sum(
         src.cost_per_lead * n for src, n in zip(sc.leads, t.arrived_by_source, strict=False)
     )
+    if t.daily_cost:  # a cost per lead that changes on a date: as the leads came
+        marketing = float(sum(t.daily_marketing))
     hiring = t.staffing.get("hiring_cost", 0.0)
     overhead = sc.overhead_month * t.window_hours / MONTH_HOURS
     rec = {

@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
 
 from salessim.scenario.distributions import Distribution, Fixed
-from salessim.scenario.workforce import Absence, Customers, Event, Workforce
+from salessim.scenario.workforce import Absence, Customers, Event, Workforce, not_before_start
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -70,6 +70,21 @@ class CalendarOverride(Model):
     holidays: list[dt.date] | None = None
 
 
+DayOrDate = Annotated[NonNegative, BeforeValidator(not_before_start)]
+
+
+class SourceChange(Model):
+    """A step change of a lead source from a day on (a budget change, a new campaign)."""
+
+    day: DayOrDate = Field(le=36_600, description="Day or date from which it applies.")
+    volume: NonNegative = Field(
+        default=1.0, le=1000, description="Multiplier of per_day from this day on (0.5 = half)."
+    )
+    cost_per_lead: NonNegative | None = Field(
+        default=None, description="Cost per lead from this day on; none: unchanged."
+    )
+
+
 class LeadSource(Model):
     """A stream of inbound leads: a non-homogeneous Poisson process, 24/7."""
 
@@ -109,6 +124,23 @@ class LeadSource(Model):
     cost_per_lead: NonNegative = Field(default=0.0, description="Marketing cost per lead.")
     deal_value: Distribution | None = Field(
         default=None, description="Deal value of this source's leads; default: the scenario's."
+    )
+    trend_per_year: float = Field(
+        default=0.0,
+        gt=-1,
+        le=10,
+        allow_inf_nan=False,
+        description="Yearly growth of the volume, compounding day by day (0.2: 20% more leads "
+        "a year from now; -0.1: 10% fewer).",
+    )
+    starts: DayOrDate | None = Field(
+        default=None, le=36_600, description="Day or date the channel opens; none: from day 0."
+    )
+    ends: DayOrDate | None = Field(
+        default=None, le=36_600, description="Day or date the channel closes; none: never."
+    )
+    changes: list[SourceChange] = Field(
+        default=[], description="Step changes of volume or cost per lead by date, in order."
     )
 
     @model_validator(mode="after")
@@ -470,7 +502,24 @@ def days_from_dates(data: Any) -> Any:
         out["events"] = [_event_day(e, start) for e in data["events"]]
     if isinstance(data.get("pipeline"), list):
         out["pipeline"] = [_deal_age(d, start) for d in data["pipeline"]]
+    if isinstance(data.get("leads"), list):
+        out["leads"] = [_source_days(src, start) for src in data["leads"]]
     return out
+
+
+def _source_days(src: Any, start: dt.date) -> Any:
+    """A lead source with its opening, closing and change dates as day numbers."""
+    if not isinstance(src, dict):
+        return src
+    out = {key: _day_number(src[key], start) for key in ("starts", "ends") if key in src}
+    if isinstance(src.get("changes"), list):
+        out["changes"] = [_event_day(c, start) for c in src["changes"]]
+    return {**src, **out}
+
+
+def _day_number(value: Any, start: dt.date) -> Any:
+    day = _as_date(value)
+    return float((day - start).days) if day is not None and day >= start else value
 
 
 def _as_date(value: Any) -> dt.date | None:
