@@ -173,7 +173,7 @@ def print_sweep(console: Console, table: pd.DataFrame, settings: list[str], curr
 
 
 def _signed(text: str, value: float) -> str:
-    return text if text.startswith(("-", "−")) or value <= 0 else "+" + text
+    return text if text.startswith("-") or value <= 0 else "+" + text
 
 
 def print_stress(console: Console, table: pd.DataFrame, currency: str) -> None:

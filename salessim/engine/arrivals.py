@@ -33,21 +33,12 @@ def day_rates(src: LeadSource, start: dt.date, first: int, last: int) -> np.ndar
     if src.trend_per_year or src.starts is not None or src.ends is not None or src.changes:
         days = np.arange(first, last, dtype=float)
         rates *= (1 + src.trend_per_year) ** (days / 365)
-        rates *= [volume_on(src, d) for d in days]
+        rates *= [src.volume_on(d) for d in days]
         if src.starts is not None:
             rates[days < math.floor(src.starts)] = 0.0
         if src.ends is not None:
             rates[days >= math.ceil(src.ends)] = 0.0
     return rates
-
-
-def volume_on(src: LeadSource, day: float) -> float:
-    """The volume multiplier of the last step change on or before `day` (1 without one)."""
-    volume = 1.0
-    for change in sorted(src.changes, key=lambda c: c.day):
-        if change.day <= day:
-            volume = change.volume
-    return volume
 
 
 def hour_offsets(src: LeadSource, rng: np.random.Generator, n: int) -> np.ndarray:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from salessim.scenario.models import LeadSource, Scenario
+from salessim.scenario.models import Scenario
 
 if TYPE_CHECKING:
     from salessim.engine.calendar import WorkCalendar
@@ -74,7 +74,7 @@ class Tally:
         self.cost_per_lead = [src.cost_per_lead for src in scenario.leads]
         # cost per lead of each day, for the sources whose cost changes on a date
         self.daily_cost: dict[int, list[float]] = {
-            k: _daily_costs(src, days) for k, src in enumerate(scenario.leads)
+            k: [src.cost_on(day) for day in range(days)] for k, src in enumerate(scenario.leads)
             if any(c.cost_per_lead is not None for c in src.changes)
         }  # fmt: skip
         self.leavers: list[float] = []
@@ -221,17 +221,6 @@ class Tally:
         first = math.ceil(self.warmup / WEEK)
         last = int(self.horizon // WEEK)
         return slice(first, max(first, last))
-
-
-def _daily_costs(src: LeadSource, days: int) -> list[float]:
-    """The cost per lead of `src` on each day: the last change giving one, else its own."""
-    costs, cost = [], src.cost_per_lead
-    changes = sorted((c for c in src.changes if c.cost_per_lead is not None), key=lambda c: c.day)
-    for day in range(days):
-        while changes and changes[0].day <= day:
-            cost = changes.pop(0).cost_per_lead or 0.0
-        costs.append(cost)
-    return costs
 
 
 def days_absent(p: PersonRt, tally: Tally) -> float:

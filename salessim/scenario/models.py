@@ -12,7 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from salessim.scenario.distributions import Distribution, Fixed
 from salessim.scenario.workforce import Absence, Customers, Event, Workforce, not_before_start
@@ -140,8 +148,29 @@ class LeadSource(Model):
         default=None, le=36_600, description="Day or date the channel closes; none: never."
     )
     changes: list[SourceChange] = Field(
-        default=[], description="Step changes of volume or cost per lead by date, in order."
+        default=[], description="Step changes of volume or cost per lead from a day or date on."
     )
+
+    def volume_on(self, day: float) -> float:
+        """The volume multiplier on `day`: that of the last step change on or before it."""
+        volume = 1.0
+        for change in self.changes:
+            if change.day <= day:
+                volume = change.volume
+        return volume
+
+    def cost_on(self, day: float) -> float:
+        """The cost per lead on `day`: that of the last change on or before it giving one."""
+        cost = self.cost_per_lead
+        for change in self.changes:
+            if change.day <= day and change.cost_per_lead is not None:
+                cost = change.cost_per_lead
+        return cost
+
+    @field_validator("changes")
+    @classmethod
+    def _changes_by_day(cls, changes: list[SourceChange]) -> list[SourceChange]:
+        return sorted(changes, key=lambda c: c.day)
 
     @model_validator(mode="after")
     def _some_hour_open(self) -> LeadSource:
