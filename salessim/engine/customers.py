@@ -3,7 +3,8 @@
 A won lead becomes a `Customer` owned by the person who closed it (or by a person of
 `customers.owner_role`). While active it makes repeat purchases at a Poisson rate; each needs the
 `repeat_stage` to be worked (support) if one is set, else it is revenue at once. A customer stops
-buying at its churn time, or leaves with its owner when the owner leaves (probability
+buying at its churn time (sooner for each repeat order lost for want of service, with
+`churn_per_lost_order`), or leaves with its owner when the owner leaves (probability
 `follows_owner_on_exit`, lower with a CRM); the others are reassigned within the role.
 """
 
@@ -31,6 +32,7 @@ class CustomerBook:
         self.sim = sim
         self.spec = spec
         self.rng = sim.streams("customers")
+        self.neglect_rng = sim.streams("customers.neglect")
         value = spec.repeat_value or sim.scenario.deal_value
         self.repeat_value = value.sampler(sim.streams("customers.value"))
         self.customers: list[Customer] = []
@@ -114,7 +116,7 @@ class CustomerBook:
             self.sim.at(t, lambda: self._repeat(customer))
 
     def _repeat(self, customer: Customer) -> None:
-        if not customer.active:
+        if not customer.active or customer.churn_at <= self.sim.env.now:
             return
         value = self.repeat_value()
         if self.spec.repeat_stage is None:
@@ -124,6 +126,18 @@ class CustomerBook:
                 value, customer, self.spec.repeat_stage, self.spec.repeat_wait_days * 24
             )
         self._schedule_repeat(customer)
+
+    def order_lost(self, customer: Customer, t: float) -> None:
+        """A repeat order of `customer` was lost at `t` waiting for service: with
+        `churn_per_lost_order`, their churn hazard rises by it, and (the hazard being constant
+        between losses) their remaining time from `t` is drawn afresh at the new rate."""
+        extra = self.spec.churn_per_lost_order
+        if extra <= 0 or not customer.active or customer.churn_at <= t:
+            return
+        customer.lost_orders += 1
+        rate = self.spec.churn_per_year + extra * customer.lost_orders
+        customer.churn_at = t + float(self.neglect_rng.exponential(YEAR_HOURS / rate))
+        customer.ended_at = customer.churn_at
 
     def owner_left(self, person: PersonRt) -> None:
         """Each active customer of a leaver leaves too with the follow probability, else moves."""

@@ -119,8 +119,14 @@ class Outcomes:
         if lead.repeat:
             if outcome == "won" and lead.customer is not None:
                 self.repeat_won(lead.value, lead.customer)
-            elif outcome != "won" and t >= self.warmup:
-                self.tally.repeat_lost += 1
+            elif outcome != "won":
+                customer = lead.customer
+                if customer is not None and customer.churn_at <= lead.arrived:
+                    return  # its customer had already gone (a loss noticed late moved churn)
+                if t >= self.warmup:
+                    self.tally.repeat_lost += 1
+                if customer is not None:
+                    self.customers.order_lost(customer, t)
             return
         if lead.counted and lead.in_stage >= 0:
             self.stages[lead.in_stage].times_hours.append(t - lead.since)

@@ -231,7 +231,8 @@ class PersonRt:
 
 
 class Customer:
-    __slots__ = ("owner", "active", "churn_at", "lost_with_owner", "won_at", "ended_at", "revenue")
+    __slots__ = ("owner", "active", "churn_at", "lost_with_owner", "won_at", "ended_at", "revenue",
+                 "lost_orders")  # fmt: skip
 
     def __init__(self, owner: PersonRt | None, churn_at: float, won_at: float, value: float):
         self.owner = owner
@@ -241,3 +242,4 @@ class Customer:
         self.won_at = won_at
         self.ended_at = churn_at
         self.revenue = value
+        self.lost_orders = 0

@@ -365,6 +365,10 @@ def _customer_problems(
     if isinstance(stage, str) and stage not in stages:
         found.append(("customers.repeat_stage", f"stage '{stage}' does not exist"
                       f"{_choices(stage, stages)}"))  # fmt: skip
+    if customers.get("churn_per_lost_order") and stage is None:
+        found.append(("customers.churn_per_lost_order", "acts on repeat orders lost waiting for "
+                      "customers.repeat_stage, and none is set: set repeat_stage or remove "
+                      "churn_per_lost_order"))  # fmt: skip
     return found
 
 

@@ -331,6 +331,12 @@ class Customers(Model):
     churn_per_year: NonNegative = Field(
         default=0.0, le=50, description="Rate at which an active customer stops buying."
     )
+    churn_per_lost_order: NonNegative = Field(
+        default=0.0,
+        le=50,
+        description="Extra churn per year for each repeat order a customer has had lost "
+        "waiting for `repeat_stage` (neglected customers leave sooner; 0 = no effect).",
+    )
     follows_owner_on_exit: Probability = Field(
         default=0.0, description="Chance each customer of a leaver leaves with them (no CRM)."
     )
