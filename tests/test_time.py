@@ -245,3 +245,44 @@ def test_customers_whose_repeat_orders_are_lost_churn_faster() -> None:
     assert left["customers_active_end"] == pytest.approx(2000 * 0.166, rel=0.12)
     assert left["customers_churned"] == 2000 - left["customers_active_end"]
     assert left["repeat_lost"] < 0.7 * kept["repeat_lost"]  # gone customers order no more
+
+
+def test_a_budget_buys_leads_with_diminishing_returns_and_costs_its_spend() -> None:
+    """Hill curve with max 20 a day and half at 300 a day: 300 a day buys 10 leads, 900 buys
+    15 (three times the spend, 1.5 times the leads); from day 50 the spend triples. The cost
+    is the spend over the measured days: 300 x 20 + 900 x 50 with a 30-day warm-up."""
+    budget = {"spend_per_day": 300, "max_per_day": 20, "half_spend_per_day": 300}
+    source = {"source": "ads", "budget": budget, "changes": [{"day": 50, "spend_per_day": 900}]}
+    sc = booked(30, horizon_days=100, leads=[source])
+    assert sc.leads[0].level_per_day == pytest.approx(10)
+    assert sc.leads[0].level_on(60) == pytest.approx(15)
+    days = arrivals_by_day(sc, reps=5)
+    assert days[30:50].mean() == pytest.approx(10, rel=0.08)  # the log keeps the window
+    assert days[50:].mean() == pytest.approx(15, rel=0.06)
+    rec = replicate(sc, 1, 0).record
+    assert rec["cost_marketing"] == pytest.approx(300 * 20 + 900 * 50)
+
+
+def test_a_budget_source_gives_its_volume_once() -> None:
+    from pydantic import ValidationError
+
+    budget = {"spend_per_day": 300, "max_per_day": 20, "half_spend_per_day": 300}
+    with pytest.raises(ValidationError, match="leave out per_day and cost_per_lead"):
+        booked(0, leads=[{"source": "ads", "per_day": 5, "budget": budget}])
+    with pytest.raises(ValidationError, match="give per_day"):
+        booked(0, leads=[{"source": "ads"}])
+
+
+def test_a_depleting_market_fills_as_the_share_left_falls() -> None:
+    """A market of 1,000 leads at 20 a day: a cliff gives all 1,000 by day 50 and none after;
+    depletion gives N (1 - e^(-20 t / N)): 632 by day 50, 865 by day 100."""
+
+    def taken(saturation: str) -> np.ndarray:
+        source = {"source": "web", "per_day": 20, "market_size": 1000,
+                  "market_saturation": saturation}  # fmt: skip
+        return np.cumsum(arrivals_by_day(booked(0, horizon_days=150, leads=[source]), reps=4))
+
+    cliff, pool = taken("cliff"), taken("depletion")
+    assert cliff[55] == 1000 and cliff[45] < 1000
+    assert pool[49] == pytest.approx(1000 * (1 - np.exp(-1)), rel=0.05)
+    assert pool[99] == pytest.approx(1000 * (1 - np.exp(-2)), rel=0.04)

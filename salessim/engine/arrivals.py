@@ -1,7 +1,8 @@
 """Inbound lead arrivals: a non-homogeneous Poisson process per source, drawn in chunks.
 
-The rate on a day is `per_day x weekday_profile[weekday] x monthly_profile[month]`, times a yearly
-trend and the step changes of volume, and 0 outside the channel's dates; within a day
+The rate on a day is `per_day x weekday_profile[weekday] x monthly_profile[month]` (per_day being
+what the budget's spend buys, for a budget source), times a yearly trend and the step changes of
+volume, and 0 outside the channel's dates; within a day
 arrival times are uniform or follow `hourly_profile`. Each lead's deal value, patience and
 per-stage random numbers are drawn with it from the source's own stream, so two scenarios with
 the same seed see the same leads. `engine` turns the chunks into SimPy timeouts.
@@ -22,14 +23,16 @@ Arrival = tuple[float, float, float, list[float]]  # time (h), value, patience (
 
 
 def day_rates(src: LeadSource, start: dt.date, first: int, last: int) -> np.ndarray:
-    """Expected leads on each day in [first, last): per_day x the weekday and monthly
-    profiles, x the trend (1 + trend_per_year)^(day / 365), x the volume of the last step
-    change on or before the day; 0 before `starts` and from `ends` on."""
+    """Expected leads on each day in [first, last): per_day (or what the budget's spend on
+    the day buys) x the weekday and monthly profiles, x the trend (1 + trend_per_year)^(day /
+    365), x the volume of the last step change on or before the day; 0 before `starts` and
+    from `ends` on."""
     rates = np.empty(last - first)
+    level = src.level_on if src.budget is not None else None
     for j in range(last - first):
         date = start + dt.timedelta(days=first + j)
         factor = src.weekday_profile[date.weekday()] * src.monthly_profile[date.month - 1]
-        rates[j] = src.per_day * factor
+        rates[j] = (src.per_day if level is None else level(first + j)) * factor
     if src.trend_per_year or src.starts is not None or src.ends is not None or src.changes:
         days = np.arange(first, last, dtype=float)
         rates *= (1 + src.trend_per_year) ** (days / 365)

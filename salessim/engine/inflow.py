@@ -35,10 +35,15 @@ class Inflow:
             self.streams(f"leads.{src.source}"),
         )
         left = src.market_size if src.market_size is not None else -1
+        size = float(src.market_size or 0)
+        depletes = src.market_saturation == "depletion"
+        market = self.streams(f"market.{src.source}") if depletes else None
         for chunk in chunks:
             for t, value, patience, u in chunk:
                 if t >= self.horizon or left == 0:
                     return
+                if market is not None and market.random() * size >= left:
+                    continue  # thinned: only the share of the market left still comes
                 left -= 1
                 yield env.timeout(t - env.now)
                 self._enter(self._new_lead(k, t, value, t + patience, u), entry)

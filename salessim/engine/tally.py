@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from salessim.scenario.models import Scenario
+from salessim.scenario.models import LeadSource, Scenario
 
 if TYPE_CHECKING:
     from salessim.engine.calendar import WorkCalendar
@@ -77,8 +77,21 @@ class Tally:
             k: [src.cost_on(day) for day in range(days)] for k, src in enumerate(scenario.leads)
             if any(c.cost_per_lead is not None for c in src.changes)
         }  # fmt: skip
+        for src in scenario.leads:
+            if src.budget is not None:
+                self._spend(src, scenario.warmup_days, scenario.horizon_days)
         self.leavers: list[float] = []
         self.scenario = scenario
+
+    def _spend(self, src: LeadSource, warmup_days: float, horizon_days: float) -> None:
+        """A budget source's spend, each day for the part of it inside the window and the
+        channel's dates."""
+        first = max(warmup_days, src.starts or 0.0)
+        last = min(horizon_days, src.ends if src.ends is not None else horizon_days)
+        for day in range(int(first), int(math.ceil(last))):
+            inside = min(day + 1.0, last) - max(float(day), first)
+            if inside > 0:
+                self.daily_marketing[day] += src.spend_on(day) * inside
 
     @property
     def arrived(self) -> int:

@@ -62,8 +62,11 @@ def estimate(scenario: Scenario, leads_log: bool = False) -> Estimate:
     inbound = 0.0
     for src in scenario.leads:
         profile = _mean(src.weekday_profile) * _mean(src.monthly_profile)
-        expected = src.per_day * profile * days
-        inbound += min(expected, src.market_size) if src.market_size is not None else expected
+        expected = src.level_per_day * profile * days
+        size = src.market_size
+        if size is not None and src.market_saturation == "depletion":
+            expected = size * -math.expm1(-expected / size) if size else 0.0
+        inbound += min(expected, size) if size is not None else expected
     people = sum(role.headcount for role in scenario.roles.values())
     prospected = sum(
         stage.leads_per_hour * sum(scenario.roles[r].headcount for r in stage.roles if r in

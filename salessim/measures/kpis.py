@@ -47,7 +47,7 @@ def costs(t: Tally) -> Record:
     marketing = sum(
         src.cost_per_lead * n for src, n in zip(sc.leads, t.arrived_by_source, strict=False)
     )
-    if t.daily_cost:  # a cost per lead that changes on a date: as the leads came
+    if t.daily_cost or any(src.budget for src in sc.leads):  # as the leads came, and spend
         marketing = float(sum(t.daily_marketing))
     hiring = t.staffing.get("hiring_cost", 0.0)
     overhead = sc.overhead_month * t.window_hours / MONTH_HOURS
@@ -147,12 +147,12 @@ def seasonal_factor(t: Tally, month: int, lag_days: float) -> float:
     the run (a block of 365/12 days from calendar.start) arrived: the block, `lag_days` (the
     mean sales cycle) earlier, each day weighted by the sources' volume."""
     sc = t.scenario
-    total = sum(src.per_day for src in sc.leads)
+    total = sum(src.level_per_day for src in sc.leads)
     if total <= 0:
         return 1.0
     first = (month * 365 / 12) - lag_days
     days = [sc.calendar.start + dt.timedelta(days=first + 0.5 + i) for i in range(30)]
-    return sum(src.per_day * src.monthly_profile[d.month - 1] for src in sc.leads
+    return sum(src.level_per_day * src.monthly_profile[d.month - 1] for src in sc.leads
                for d in days) / (total * len(days))  # fmt: skip
 
 

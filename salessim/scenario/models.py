@@ -91,6 +91,43 @@ class SourceChange(Model):
     cost_per_lead: NonNegative | None = Field(
         default=None, description="Cost per lead from this day on; none: unchanged."
     )
+    spend_per_day: NonNegative | None = Field(
+        default=None,
+        description="A budget source's spend a day from this day on (its leads follow the "
+        "curve); none: unchanged.",
+    )
+
+
+class Budget(Model):
+    """Leads bought by a daily marketing spend, with diminishing returns (a Hill curve, as in
+    media-mix models): leads a day = max_per_day x s^k / (s^k + h^k), s the spend a day, h
+    `half_spend_per_day`, k `shape`. The spend is the cost, whatever the leads it brings."""
+
+    spend_per_day: NonNegative = Field(description="Marketing spend a day (currency).")
+    max_per_day: float = Field(
+        gt=0,
+        le=MAX_LEADS_RATE,
+        allow_inf_nan=False,
+        description="Leads a day no budget can exceed (the reach of the channel in the market).",
+    )
+    half_spend_per_day: float = Field(
+        gt=0, allow_inf_nan=False, description="Spend a day that buys half of max_per_day."
+    )
+    shape: float = Field(
+        default=1.0,
+        gt=0,
+        le=10,
+        allow_inf_nan=False,
+        description="Hill exponent k: 1 = every extra unit of spend buys fewer leads than the "
+        "one before; above 1 = S-shaped (spend below a threshold buys little).",
+    )
+
+    def leads_per_day(self, spend: float) -> float:
+        """Expected leads a day bought by `spend` a day."""
+        if spend <= 0:
+            return 0.0
+        x = (spend / self.half_spend_per_day) ** self.shape
+        return self.max_per_day * x / (1 + x)
 
 
 class LeadSource(Model):
@@ -98,8 +135,15 @@ class LeadSource(Model):
 
     source: Name = Field(description="Name of the channel (paid_traffic, referrals, showroom...).")
     per_day: NonNegative = Field(
+        default=0.0,
         le=MAX_LEADS_RATE,
-        description="Mean leads per day on a day whose weekday and month factors are 1.",
+        description="Mean leads per day on a day whose weekday and month factors are 1 "
+        "(required, unless `budget` gives it).",
+    )
+    budget: Budget | None = Field(
+        default=None,
+        description="Leads bought by a daily spend with diminishing returns, instead of "
+        "`per_day` and `cost_per_lead`.",
     )
     weekday_profile: list[Factor] = Field(
         default=[1.0] * 7,
@@ -121,6 +165,12 @@ class LeadSource(Model):
     )
     market_size: int | None = Field(
         default=None, ge=0, description="Total leads this source can ever give; none = unlimited."
+    )
+    market_saturation: Literal["cliff", "depletion"] = Field(
+        default="cliff",
+        description="How `market_size` binds: cliff = the full rate until it is used up; "
+        "depletion = each lead taken makes the next rarer (the rate times the share of the "
+        "market left, so N leads fill as N (1 - e^(-rate x t / N))).",
     )
     patience_hours: Distribution | None = Field(
         default=None,
@@ -151,6 +201,30 @@ class LeadSource(Model):
         default=[], description="Step changes of volume or cost per lead from a day or date on."
     )
 
+    @property
+    def level_per_day(self) -> float:
+        """Leads a day on a day whose profile factors are 1: `per_day`, or what the budget buys."""
+        if self.budget is None:
+            return self.per_day
+        return self.budget.leads_per_day(self.budget.spend_per_day)
+
+    def spend_on(self, day: float) -> float:
+        """The budget's spend a day on `day`: that of the last change on or before it giving one
+        (0 without a budget)."""
+        if self.budget is None:
+            return 0.0
+        spend = self.budget.spend_per_day
+        for change in self.changes:
+            if change.day <= day and change.spend_per_day is not None:
+                spend = change.spend_per_day
+        return spend
+
+    def level_on(self, day: float) -> float:
+        """`level_per_day` on `day`, after the budget changes up to it."""
+        if self.budget is None:
+            return self.per_day
+        return self.budget.leads_per_day(self.spend_on(day))
+
     def volume_on(self, day: float) -> float:
         """The volume multiplier on `day`: that of the last step change on or before it."""
         volume = 1.0
@@ -176,6 +250,21 @@ class LeadSource(Model):
     def _some_hour_open(self) -> LeadSource:
         if self.hourly_profile is not None and sum(self.hourly_profile) <= 0:
             raise ValueError("hourly_profile must have at least one hour above 0")
+        return self
+
+    @model_validator(mode="after")
+    def _volume_given_once(self) -> LeadSource:
+        given = self.model_fields_set
+        if self.budget is None:
+            if "per_day" not in given:
+                raise ValueError("give per_day (mean leads a day) or a budget")
+            if any(c.spend_per_day is not None for c in self.changes):
+                raise ValueError("a change gives spend_per_day, but the source has no budget")
+        elif self.per_day > 0 or self.cost_per_lead > 0:
+            raise ValueError("with a budget, leave out per_day and cost_per_lead: the budget "
+                             "gives the leads a day and its spend is the cost")  # fmt: skip
+        if self.market_saturation == "depletion" and self.market_size is None:
+            raise ValueError("market_saturation: depletion needs a market_size")
         return self
 
 
