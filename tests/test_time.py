@@ -286,3 +286,65 @@ def test_a_depleting_market_fills_as_the_share_left_falls() -> None:
     assert cliff[55] == 1000 and cliff[45] < 1000
     assert pool[49] == pytest.approx(1000 * (1 - np.exp(-1)), rel=0.05)
     assert pool[99] == pytest.approx(1000 * (1 - np.exp(-2)), rel=0.04)
+
+
+def planned(plan: list[dict[str, Any]]) -> Scenario:
+    """20 leads a day for reps working round the clock, 4 h a deal: each rep works 6 deals
+    a day and the queue never empties."""
+    data = booked(0, horizon_days=100).model_dump(by_alias=True, exclude_unset=True)
+    data["leads"] = [{"source": "web", "per_day": 20}]
+    data["stages"]["close"] = {"by": "rep", "work_hours": 4, "success": 1.0}
+    data["roles"]["rep"] = {"headcount": 1, "plan": plan}
+    return Scenario.model_validate(data)
+
+
+def test_a_headcount_plan_adds_and_removes_seats_on_its_dates() -> None:
+    """By hand: one rep until 1 March (6 deals a day), a second from 1 March 2026 (day 55:
+    12 a day), back to one from day 80. The planned hire is a hire; the removed seat is not
+    refilled."""
+    from salessim.engine.simulation import simulate
+    from salessim.engine.streams import Streams
+    from salessim.measures.metrics import people_rows
+
+    sc = planned([{"day": dt.date(2026, 3, 1), "headcount": 2}, {"day": 80, "headcount": 1}])
+    assert sc.roles["rep"].plan[0].day == 55
+    trace: list[Any] = []
+    tally = simulate(sc, Streams(1, 0), trace=trace)
+    per_day = np.bincount(
+        [int(row[4] // 24) for row in trace if row[0] == "end"], minlength=100
+    )  # deals worked (the hire's skill is drawn: not all won)
+    assert per_day[1:55].mean() == pytest.approx(6, abs=0.1)
+    assert per_day[56:80].mean() == pytest.approx(12, abs=0.2)
+    assert per_day[81:100].mean() == pytest.approx(6, abs=0.1)
+    rows = {row["person"]: row for row in people_rows(tally)}
+    assert set(rows) == {"rep[0]", "rep[1]#1"}
+    assert rows["rep[1]#1"]["left_because"] == "removed"
+    assert tally.staffing["hires"] == 1 and tally.staffing["removals"] == 1
+    assert tally.staffing["resignations"] == 0
+
+
+def test_a_person_works_their_own_shift_and_the_seat_keeps_it() -> None:
+    """Two reps on a Mon-Fri 9-17 role calendar; rep[1] works Wed-Sun 10-18. Over 28 days from
+    a Monday each has 20 working days of 8 h (160 h); work happens on a Saturday only by rep[1].
+    rep[1] leaves on day 10 and is replaced at once: the successor works Wed-Sun too."""
+    from salessim.engine.simulation import simulate
+    from salessim.engine.streams import Streams
+
+    data = planned([]).model_dump(by_alias=True, exclude_unset=True)
+    data.update(horizon_days=28, calendar={"start": "2026-01-05", "workdays": ["mon", "tue",
+                "wed", "thu", "fri"], "hours": [9, 17]})  # fmt: skip
+    data["roles"]["rep"] = {"headcount": 2, "people": [{}, {"calendar": {
+        "workdays": ["wed", "thu", "fri", "sat", "sun"], "hours": [10, 18]}}],
+        "workforce": {"resignation": {"hire_days": 0}}}  # fmt: skip
+    data["events"] = [{"day": 10, "action": "leave", "person": "rep[1]"}]
+    trace: list[Any] = []
+    tally = simulate(Scenario.model_validate(data), Streams(1, 0), trace=trace)
+    people = {p.name: p for p in tally.people}
+    assert people["rep[0]"].available_hours == pytest.approx(160)
+    assert people["rep[1]"].available_hours + people["rep[1]#1"].available_hours == (
+        pytest.approx(160)
+    )
+    weekend = {row[1] for row in trace if row[0] == "work" and (row[4] // 24) % 7 in (5, 6)}
+    assert weekend == {"rep[1]", "rep[1]#1"}
+    hours = {row[4] % 24 for row in trace if row[0] == "work" and row[1].startswith("rep[1]")}
+    assert min(hours) >= 10

@@ -118,7 +118,7 @@ class WorkCalendar:
 
 
 def resolve(base: Calendar, override: CalendarOverride | None) -> Calendar:
-    """The scenario calendar with a role's overrides applied."""
+    """A calendar with a role's (or a person's) overrides applied."""
     if override is None:
         return base
     changes = {k: v for k, v in override.model_dump().items() if v is not None}

@@ -31,6 +31,7 @@ class Engine(Protocol):
     warmup: float
     role_index: dict[str, int]
     role_calendars: dict[str, WorkCalendar]
+    seat_calendars: dict[tuple[str, int], WorkCalendar]
     role_people: dict[str, list[PersonRt]]
 
     def at(self, t: float, action: Callable[[], Any]) -> None: ...

@@ -163,7 +163,9 @@ class Staffing:
         self.events = SeatEvents(sc.events, names)
         self.people: list[PersonRt] = []
         self.seats = {role: spec.headcount for role, spec in sc.roles.items()}
+        self.closed: set[tuple[str, int]] = set()  # seats the headcount plan removed
         self.resignations = 0
+        self.removals = 0
         self.dismissals = 0
         self.hires = 0
         self.hiring_cost = 0.0
@@ -174,6 +176,33 @@ class Staffing:
                 self.occupy(role, seat, 0.0, generation=0)
         for t, event in self.events.hires:
             self.sim.at(t, partial(self._add_seat, event))
+        for role, spec in self.sim.scenario.roles.items():
+            for step in sorted(spec.plan, key=lambda s: s.day):
+                self.sim.at(step.day * 24, partial(self._plan, role, step.headcount))
+
+    def _plan(self, role: str, headcount: int) -> None:
+        """A step of the headcount plan: hire into new seats, or close the newest seats."""
+        now = self.sim.env.now
+        seats = [s for s in range(self.seats[role]) if (role, s) not in self.closed]
+        for _ in range(headcount - len(seats)):
+            self.seats[role] += 1
+            self.occupy(role, self.seats[role] - 1, now, generation=1)
+        for seat in seats[headcount:]:
+            self.closed.add((role, seat))
+            for person in self.sim.role_people[role]:
+                if person.seat == seat and not person.gone and person.hired <= now:
+                    self._remove(person)
+
+    def _remove(self, person: PersonRt) -> None:
+        """The person's seat is closed: they leave once their task in hand is done."""
+        now = self.sim.env.now
+        if person.leaves <= now:
+            return
+        person.leaves = max(now, person.busy_until)
+        person.notice_at = min(person.notice_at, person.leaves)
+        person.reason = "removed"
+        self._build_calendar(person)
+        self.sim.at(person.leaves, lambda: self.leave(person))
 
     def _add_seat(self, event: Event) -> None:
         role = event.person
@@ -188,7 +217,7 @@ class Staffing:
         """Put a new person in a seat from `hired` on (veterans at hour 0, as entered; hires
         ramp up, with `skill` or one drawn from the role's `hire_skill`)."""
         sim = self.sim
-        if hired >= sim.horizon:
+        if hired >= sim.horizon or (role, seat) in self.closed:
             return None
         wf = self.workforce[role]
         spec = sim.scenario.roles[role]
@@ -246,7 +275,7 @@ class Staffing:
 
     def _build_calendar(self, person: PersonRt) -> None:
         sim = self.sim
-        base = sim.role_calendars[person.role]
+        base = sim.seat_calendars.get((person.role, person.seat), sim.role_calendars[person.role])
         person.cal = restricted(base, person.hired, person.leaves, person.holes)
         person.available_hours = person.cal.worked(sim.horizon) - person.cal.worked(sim.warmup)
 
@@ -290,6 +319,8 @@ class Staffing:
         if sim.env.now >= sim.warmup:
             if person.reason == "dismissed":
                 self.dismissals += 1
+            elif person.reason == "removed":
+                self.removals += 1
             else:
                 self.resignations += 1
         sim.hand_over(person, leaving=True)
@@ -301,7 +332,7 @@ class Staffing:
     def _replace(self, person: PersonRt) -> None:
         """Hire the person's successor after the role's hiring delay (from now: the letter or
         the departure)."""
-        if person.replaced:
+        if person.replaced or (person.role, person.seat) in self.closed:
             return
         person.replaced = True
         sim = self.sim

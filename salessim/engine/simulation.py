@@ -55,6 +55,7 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
         self.sources = [src.source for src in scenario.leads]
         self.stages = [self._build_stage(name, i) for i, name in enumerate(scenario.stages)]
         self.tally = Tally(scenario, self.stages, self.sources)
+        self.seat_calendars: dict[tuple[str, int], WorkCalendar] = {}  # people's own shifts
         self.role_calendars = self._build_calendars()
         self.role_people: dict[str, list[PersonRt]] = {role: [] for role in scenario.roles}
         # streams of people are keyed by role position, so renaming a role changes nothing
@@ -118,6 +119,13 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
             if key not in by_key:
                 by_key[key] = WorkCalendar.build(spec, self.horizon)
             calendars[role_name] = by_key[key]
+            for seat, person in enumerate(role.people):
+                if person.calendar is not None:
+                    own = resolve(spec, person.calendar)
+                    key = own.model_dump_json()
+                    if key not in by_key:
+                        by_key[key] = WorkCalendar.build(own, self.horizon)
+                    self.seat_calendars[role_name, seat] = by_key[key]
         return calendars
 
     def add_person(self, person: PersonRt) -> None:

@@ -197,6 +197,7 @@ class Tally:
         self.staffing = {
             "resignations": staffing.resignations,
             "dismissals": staffing.dismissals,
+            "removals": staffing.removals,
             "hires": staffing.hires,
             "hiring_cost": staffing.hiring_cost,
         }

@@ -54,6 +54,7 @@ class Wired(Protocol):
     prospecting: Prospecting
     follow_rng: np.random.Generator
     role_calendars: dict[str, WorkCalendar]
+    seat_calendars: dict[tuple[str, int], WorkCalendar]
 
     def at(self, t: float, action: Callable[[], Any]) -> None: ...
 

@@ -396,7 +396,7 @@ class Stage(Model):
 
 
 class Person(Model):
-    """One seat of a role, with personal skill."""
+    """One seat of a role, with personal skill and, optionally, its own shift."""
 
     name: str | None = Field(default=None, description="Display name; default role[i].")
     work_time: float = Field(
@@ -415,6 +415,12 @@ class Person(Model):
         description="Days this person has been in the job on day 0: one still inside the "
         "role's ramp-up period continues it from there; none: fully ramped up.",
     )
+    calendar: CalendarOverride | None = Field(
+        default=None,
+        description="This person's shift: working days, hours or holidays that differ from "
+        "the role's (e.g. workdays [wed, thu, fri, sat, sun]); the seat keeps it, so a "
+        "successor works the same shift.",
+    )
 
 
 class Bonus(Model):
@@ -424,10 +430,28 @@ class Bonus(Model):
     amount: NonNegative = Field(description="Bonus paid for that month.")
 
 
+class HeadcountStep(Model):
+    """One step of a role's headcount plan: from `day` on, the role has `headcount` seats."""
+
+    day: DayOrDate = Field(le=36_600, description="Day or date the step takes effect.")
+    headcount: int = Field(
+        ge=0,
+        le=100_000,
+        description="Seats from that day: more hires new people (who ramp up) at once; fewer "
+        "removes the most recently added seats, whose people leave when their task is done "
+        "and are not replaced.",
+    )
+
+
 class Role(Model):
     """A job with a headcount of people sharing a calendar and a priority list of stages."""
 
     headcount: int = Field(ge=0, le=100_000, description="Number of people in the role.")
+    plan: list[HeadcountStep] = Field(
+        default=[],
+        description="Headcount plan: seats added or removed from a day or date on (e.g. a 4th "
+        "designer from 1 March); the headcount above holds until the first step.",
+    )
     calendar: CalendarOverride | None = Field(
         default=None, description="Changes to the scenario calendar for this role."
     )
@@ -608,7 +632,8 @@ def calendar_start(data: dict[str, Any]) -> dt.date:
 
 def days_from_dates(data: Any) -> Any:
     """Raw scenario data with dates turned into day numbers where a day is asked for: an
-    event's `day` (from calendar.start) and an open deal's `created` (its `age_days`).
+    event's, a source change's or a headcount step's `day` and a source's `starts` and `ends`
+    (from calendar.start), and an open deal's `created` (its `age_days`).
 
     A date that does not fit (an event before the start, a deal created after it or with an
     age too) is left for validation to refuse with a message."""
@@ -622,7 +647,16 @@ def days_from_dates(data: Any) -> Any:
         out["pipeline"] = [_deal_age(d, start) for d in data["pipeline"]]
     if isinstance(data.get("leads"), list):
         out["leads"] = [_source_days(src, start) for src in data["leads"]]
+    if isinstance(data.get("roles"), dict):
+        out["roles"] = {name: _plan_days(role, start) for name, role in data["roles"].items()}
     return out
+
+
+def _plan_days(role: Any, start: dt.date) -> Any:
+    """A role with the dates of its headcount plan as day numbers."""
+    if not isinstance(role, dict) or not isinstance(role.get("plan"), list):
+        return role
+    return {**role, "plan": [_event_day(step, start) for step in role["plan"]]}
 
 
 def _source_days(src: Any, start: dt.date) -> Any:
