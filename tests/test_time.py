@@ -348,3 +348,31 @@ def test_a_person_works_their_own_shift_and_the_seat_keeps_it() -> None:
     assert weekend == {"rep[1]", "rep[1]#1"}
     hours = {row[4] % 24 for row in trace if row[0] == "work" and row[1].startswith("rep[1]")}
     assert min(hours) >= 10
+
+
+def test_the_report_draws_the_warm_up_weeks_shaded_with_the_revenue_booked(
+    tmp_path: Path,
+) -> None:
+    """booked(30): nothing is booked before day 20, then 10 deals of 100 a day (7,000 a
+    week); the 5 warm-up weeks are kept apart from the measured ones and shaded in the report."""
+    import pandas as pd
+    import yaml
+    from typer.testing import CliRunner
+
+    from salessim.cli import app
+
+    data = booked(30, horizon_days=100).model_dump(mode="json", by_alias=True, exclude_unset=True)
+    (tmp_path / "warm.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = tmp_path / "warm"
+    result = CliRunner().invoke(app, ["run", str(tmp_path / "warm.yaml"), "-n", "3", "--seed",
+                                      "1", "-w", "1", "-o", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    series = pd.read_parquet(out / "timeseries.parquet")
+    warm = series[series["period"] == "warmup_week"].groupby("index")["revenue"].mean()
+    assert list(warm.index) == [0, 1, 2, 3, 4]
+    assert warm[0] == warm[1] == 0
+    assert warm[3] == pytest.approx(7000, rel=0.15)
+    weeks = series[series["period"] == "week"]
+    assert weeks["start_day"].min() >= 30 and weeks["cost_total"].notna().all()
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "warm-up (30 days, not counted)" in page

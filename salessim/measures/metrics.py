@@ -147,8 +147,9 @@ def timeseries_rows(t: Tally) -> list[dict[str, Any]]:
     """Per week and per month of the measured window: leads, deals, revenue, costs, profit,
     conversion per stage, utilisation per role and speed to lead (see `kpis.period_kpis`).
 
-    Leads count the cohort by arrival day, deals the cohort's wins by day won, revenue all
-    revenue (first deals and repeat purchases) by day.
+    Leads count leads by arrival day, deals the deals booked each day (whenever their lead
+    arrived), revenue all revenue (first deals and repeat purchases) by day. The weeks of the
+    warm-up follow as `warmup_week` rows with only those three, to show the fill-up.
     """
     rows: list[dict[str, Any]] = []
     first_day, last_day = t.warmup / 24, t.horizon / 24
@@ -168,4 +169,10 @@ def timeseries_rows(t: Tally) -> list[dict[str, Any]]:
                 }
             )
             index += 1
+    for index in range(math.ceil(first_day / 7.0 - 1e-9)):
+        a, b = index * 7.0, min((index + 1) * 7.0, last_day)
+        rows.append({"period": "warmup_week", "index": index, "start_day": a,
+                     "leads": kpis.sum_days(t.daily_leads, a, b),
+                     "deals": kpis.sum_days(t.daily_deals, a, b),
+                     "revenue": kpis.sum_days(t.daily_revenue, a, b)})  # fmt: skip
     return rows

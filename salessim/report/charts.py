@@ -163,8 +163,10 @@ def revenue_box(runs: Sequence[RunData], currency: str) -> go.Figure:
 
 
 def weekly_revenue(runs: Sequence[RunData], currency: str) -> go.Figure:
-    fig = _figure("Weekly revenue: mean and 80% band (p10 to p90)", height=460)
+    fig = _figure("Weekly revenue booked: mean and 80% band (p10 to p90); shaded: the warm-up, "
+                  "not counted", height=460)  # fmt: skip
     marked: set[tuple[object, ...]] = set()
+    shaded = False
     for run in runs:
         if "revenue_mean" not in run.bands:
             continue
@@ -173,6 +175,12 @@ def weekly_revenue(runs: Sequence[RunData], currency: str) -> go.Figure:
             continue
         for trace in _weekly_traces(run, weeks, currency):
             fig.add_trace(trace)
+        warm = run.bands[run.bands["period"] == "warmup_week"]
+        if not warm.empty:
+            fig.add_trace(_warmup_trace(run, warm, weeks, currency))
+            if not shaded:
+                _shade_warmup(fig, run)
+                shaded = True
         _mark_events(fig, run, marked)
     if not marked and not fig.data:
         fig.add_annotation(text="No whole week after the warm-up to show.", showarrow=False,
@@ -196,6 +204,29 @@ def _weekly_traces(run: RunData, weeks: pd.DataFrame, currency: str) -> list[go.
         hovertemplate="week of %{x}: %{y:,.0f} " + currency + "<extra>" + run.label + "</extra>",
     )  # fmt: skip
     return [band, mean]
+
+
+def _warmup_trace(run: RunData, warm: pd.DataFrame, weeks: pd.DataFrame,
+                  currency: str) -> go.Scatter:  # fmt: skip
+    """The warm-up weeks' mean, dotted, joined to the first measured week."""
+    dates = [run.date(d) for d in warm["start_day"]] + [run.date(weeks["start_day"].iloc[0])]
+    values = [*warm["revenue_mean"], weeks["revenue_mean"].iloc[0]]
+    return go.Scatter(
+        x=dates, y=values, name=f"{run.label} (warm-up)", mode="lines",
+        line={"color": run.colour, "width": 1.5, "dash": "dot"}, legendgroup=run.label,
+        showlegend=False,
+        hovertemplate="warm-up week of %{x}: %{y:,.0f} " + currency + " (not counted)<extra>"
+        + run.label + "</extra>",
+    )  # fmt: skip
+
+
+def _shade_warmup(fig: go.Figure, run: RunData) -> None:
+    """A grey band over the warm-up days, labelled."""
+    days = float(run.scenario.get("warmup_days", 0.0))
+    start, end = run.date(0).isoformat(), run.date(days).isoformat()
+    fig.add_vrect(x0=start, x1=end, fillcolor="rgba(128,128,128,0.12)", line_width=0,
+                  annotation_text=f"warm-up ({days:g} days, not counted)",
+                  annotation_position="top left")  # fmt: skip
 
 
 def _mark_events(fig: go.Figure, run: RunData, marked: set[tuple[object, ...]]) -> None:
