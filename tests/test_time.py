@@ -376,3 +376,11 @@ def test_the_report_draws_the_warm_up_weeks_shaded_with_the_revenue_booked(
     assert weeks["start_day"].min() >= 30 and weeks["cost_total"].notna().all()
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "warm-up (30 days, not counted)" in page
+
+
+def test_churn_per_lost_order_needs_a_repeat_stage() -> None:
+    from salessim.scenario.crosscheck import cross_check
+
+    data = deep_update(TINY, {"customers": {"repeat_per_year": 1, "churn_per_lost_order": 2}})
+    (path, message), *_ = cross_check(data)
+    assert path == "customers.churn_per_lost_order" and "repeat_stage" in message
