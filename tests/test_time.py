@@ -159,19 +159,25 @@ def test_an_opening_book_names_a_real_owner() -> None:
     assert path == "customers.opening[0].owner" and "designer" in message
 
 
-def test_run_warns_in_the_cli_and_the_report_when_the_warm_up_is_too_short(tmp_path: Path) -> None:
+def run_cli(sc: Scenario, folder: Path, name: str, reps: int) -> tuple[Path, str]:
+    """`salessim run` on `sc` written to `folder/name.yaml`: its results folder and output."""
     import yaml
     from typer.testing import CliRunner
 
     from salessim.cli import app
 
-    data = booked(0, horizon_days=120).model_dump(mode="json", by_alias=True, exclude_unset=True)
-    (tmp_path / "cold.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
-    out = tmp_path / "cold"
-    result = CliRunner().invoke(app, ["run", str(tmp_path / "cold.yaml"), "-n", "6", "--seed",
-                                      "1", "-w", "1", "-o", str(out)])  # fmt: skip
+    data = sc.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    (folder / f"{name}.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = folder / name
+    result = CliRunner().invoke(app, ["run", str(folder / f"{name}.yaml"), "-n", str(reps),
+                                      "--seed", "1", "-w", "1", "-o", str(out)])  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert "still filling at the end of the warm-up" in result.output
+    return out, result.output
+
+
+def test_run_warns_in_the_cli_and_the_report_when_the_warm_up_is_too_short(tmp_path: Path) -> None:
+    out, output = run_cli(booked(0, horizon_days=120), tmp_path, "cold", 6)
+    assert "still filling at the end of the warm-up" in output
     page = (out / "report.html").read_text(encoding="utf-8")
     assert 'class="warning"' in page and "set warmup_days to at least" in page
 
@@ -356,17 +362,8 @@ def test_the_report_draws_the_warm_up_weeks_shaded_with_the_revenue_booked(
     """booked(30): nothing is booked before day 20, then 10 deals of 100 a day (7,000 a
     week); the 5 warm-up weeks are kept apart from the measured ones and shaded in the report."""
     import pandas as pd
-    import yaml
-    from typer.testing import CliRunner
 
-    from salessim.cli import app
-
-    data = booked(30, horizon_days=100).model_dump(mode="json", by_alias=True, exclude_unset=True)
-    (tmp_path / "warm.yaml").write_text(yaml.safe_dump(data), encoding="utf-8")
-    out = tmp_path / "warm"
-    result = CliRunner().invoke(app, ["run", str(tmp_path / "warm.yaml"), "-n", "3", "--seed",
-                                      "1", "-w", "1", "-o", str(out)])  # fmt: skip
-    assert result.exit_code == 0, result.output
+    out, _ = run_cli(booked(30, horizon_days=100), tmp_path, "warm", 3)
     series = pd.read_parquet(out / "timeseries.parquet")
     warm = series[series["period"] == "warmup_week"].groupby("index")["revenue"].mean()
     assert list(warm.index) == [0, 1, 2, 3, 4]
