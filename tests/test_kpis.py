@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from salessim.experiment.replications import run_replication
 from salessim.measures.kpis import MONTH_HOURS
@@ -191,3 +193,18 @@ def test_bonus_months_skip_the_month_cut_by_the_warm_up() -> None:
     one = replicate(sc, 1, 0)
     months = [row for row in one.timeseries if row["period"] == "month"]
     assert one.record["cost_bonuses"] == 300 == sum(row["cost_bonuses"] for row in months)
+
+
+@given(
+    daily=st.lists(st.floats(0, 1e6), max_size=60),
+    a=st.floats(0, 70),
+    length=st.floats(0, 40),
+)
+def test_sum_days_is_the_pro_rata_sum_of_the_days(daily: list[float], a: float,
+                                                   length: float) -> None:  # fmt: skip
+    """Each day d counts for its overlap with [a, b): the definition, day by day."""
+    from salessim.measures.kpis import sum_days
+
+    b = a + length
+    expected = sum(v * max(0.0, min(b, d + 1) - max(a, d)) for d, v in enumerate(daily))
+    assert sum_days(daily, a, b) == pytest.approx(expected, rel=1e-12, abs=1e-9)

@@ -33,6 +33,7 @@ class Engine(Protocol):
     role_calendars: dict[str, WorkCalendar]
     seat_calendars: dict[tuple[str, int], WorkCalendar]
     role_people: dict[str, list[PersonRt]]
+    role_staff: dict[str, list[PersonRt]]
 
     def at(self, t: float, action: Callable[[], Any]) -> None: ...
 

@@ -180,7 +180,7 @@ class CustomerBook:
     def _least_loaded(self, role: str, exclude: PersonRt | None) -> PersonRt | None:
         now = self.sim.env.now
         best: PersonRt | None = None
-        for p in self.sim.role_people.get(role, []):
+        for p in self.sim.role_staff.get(role, []):
             if p is exclude or not p.employed(now):
                 continue
             if best is None or len(p.customers) < len(best.customers):

@@ -69,7 +69,7 @@ class StageRt:
                  "no_show", "attempts", "retry_delay", "retry_rng", "prospecting",
                  "leads_per_hour", "prospect_rng", "source", "worked",
                  "patience", "no_show_cost", "reminded", "reminder_hours", "catches",
-                 "reschedules", "reminder_rng", "no_shows", "workers", "wait_hours",
+                 "reschedules", "reminder_rng", "no_shows", "workers", "staff", "wait_hours",
                  "daily_entered", "daily_succeeded", "waits_hours",
                  "times_hours", "routing", "assigned", "turn", "plain")  # fmt: skip
 
@@ -99,7 +99,8 @@ class StageRt:
         self.source = -1
         self.worked = 0
         self.no_shows = 0
-        self.workers: list[PersonRt] = []
+        self.workers: list[PersonRt] = []  # everyone who ever worked it, in order of joining
+        self.staff: list[PersonRt] = []  # those of them not yet gone
         self.wait_hours = 0.0
         self.daily_entered: list[float] = []
         self.daily_succeeded: list[float] = []

@@ -45,7 +45,7 @@ class Router:
             return by
         best: PersonRt | None = None
         best_key = (INF, INF)
-        for p in st.workers:
+        for p in st.staff:
             if not p.present(now):
                 continue
             key = (len(p.personal[st.index]) + p.pending, p.last_booked)
@@ -62,7 +62,7 @@ class Router:
         able is present, so the team queue)."""
         spec = st.routing
         assert spec is not None
-        people = [p for p in st.workers if p.present(now)]
+        people = [p for p in st.staff if p.present(now)]
         if source in spec.sources:
             people = [p for p in people if named(p, spec.sources[source])]
         if spec.backup:

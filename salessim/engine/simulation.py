@@ -58,6 +58,7 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
         self.seat_calendars: dict[tuple[str, int], WorkCalendar] = {}  # people's own shifts
         self.role_calendars = self._build_calendars()
         self.role_people: dict[str, list[PersonRt]] = {role: [] for role in scenario.roles}
+        self.role_staff: dict[str, list[PersonRt]] = {role: [] for role in scenario.roles}
         # streams of people are keyed by role position, so renaming a role changes nothing
         self.role_index = {role: i for i, role in enumerate(scenario.roles)}
         self.router = router or Router()
@@ -150,7 +151,9 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
         person.sourcing_rate = role.sourcing_commission
         for st in person.stages:
             st.workers.append(person)
+            st.staff.append(person)
         self.role_people[person.role].append(person)
+        self.role_staff[person.role].append(person)
         self.env.process(self._person(person))
 
     def pay_hiring(self, t: float, cost: float) -> None:
@@ -160,6 +163,9 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
         self.customers.adopt(person)
 
     def person_left(self, person: PersonRt) -> None:
+        for st in person.stages:
+            st.staff.remove(person)
+        self.role_staff[person.role].remove(person)
         self.customers.owner_left(person)
 
     def at(self, t: float, action: Callable[[], Any]) -> None:

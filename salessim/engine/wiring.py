@@ -46,6 +46,7 @@ class Wired(Protocol):
     stages: list[StageRt]
     tally: Tally
     role_people: dict[str, list[PersonRt]]
+    role_staff: dict[str, list[PersonRt]]
     customers: CustomerBook
     staffing: Staffing
     opening_age: dict[int, float]

@@ -111,12 +111,21 @@ def monthly_revenue(t: Tally) -> list[float]:
 
 
 def sum_days(daily: list[float], a: float, b: float) -> float:
-    """Revenue between day `a` and day `b` (fractional days split pro rata)."""
+    """The sum of a daily series between day `a` and day `b` (fractional days pro rata), added
+    day by day in order."""
     total = 0.0
-    day = int(a)
-    while day < b and day < len(daily):
-        lo, hi = max(a, day), min(b, day + 1)
-        total += daily[day] * max(0.0, hi - lo)
+    day, end = int(a), min(len(daily), math.ceil(b))
+    while day < end:
+        if a <= day and day + 1 <= b:  # a run of whole days: added as they are
+            last = min(end, math.floor(b))
+            for value in daily[day:last]:
+                total += value
+            day = last
+            continue
+        lo = a if a > day else day
+        hi = b if b < day + 1 else day + 1
+        if hi > lo:
+            total += daily[day] * (hi - lo)
         day += 1
     return total
 
