@@ -221,8 +221,9 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
 def _run_on_processes(scenario: Scenario, seed: int, reps: list[int], leads: bool, workers: int,
                       collect: Callable[[list[Replication]], None]) -> None:  # fmt: skip
     """Batches of replications on local worker processes, at most 3 per worker in flight, so
-    finished results never pile up."""
-    size = max(1, min(25, math.ceil(len(reps) / (workers * 4))))
+    finished results never pile up; batches of at most 10, so that at the end no worker waits
+    long for the other's last batch."""
+    size = max(1, min(10, math.ceil(len(reps) / (workers * 4))))
     pool = _pool(workers)
     try:
         pending: deque[Future[list[Replication]]] = deque()
