@@ -95,8 +95,9 @@ class Outcomes:
         if rate:
             person.commission += value * rate
             self.tally.daily_commission[int(now // 24)] += value * rate
-        month = int(now // MONTH_HOURS)
-        person.monthly[month] = person.monthly.get(month, 0.0) + value
+        if person.bonus:  # credited revenue per month, against the bonus target
+            month = int(now // MONTH_HOURS)
+            person.monthly[month] = person.monthly.get(month, 0.0) + value
 
     def repeat_won(self: Wired, value: float, customer: Customer) -> None:
         now = self.env.now

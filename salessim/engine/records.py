@@ -139,7 +139,7 @@ class PersonRt:
         "hours_by_stage", "attempts", "successes", "judged", "judged_successes",
         "expected", "deals", "revenue", "revenue_repeat",
         "customers", "customers_lost", "wf", "revenue_window", "commission", "monthly",
-        "pending", "last_booked", "shares", "limited", "overhead", "commission_rate",
+        "pending", "last_booked", "shares", "limited", "overhead", "commission_rate", "bonus",
         "sourcing_rate", "replaced", "done", "prior_tasks", "focus", "switch", "busy_days",
         "ramp_from",
     )  # fmt: skip
@@ -195,6 +195,7 @@ class PersonRt:
         self.limited = False
         self.overhead = 0.0
         self.commission_rate = 0.0
+        self.bonus = False  # whether their role pays a monthly bonus (so `monthly` is kept)
         self.sourcing_rate = 0.0
         self.replaced = False
         self.done: dict[int, float] = {}  # tasks done at each stage (learning by doing)
