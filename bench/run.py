@@ -4,7 +4,8 @@
     python bench/run.py --smoke    # tiny sizes, used by CI to keep the script working
 
 (a) M/M/c: the same model in plain SimPy (Resource + a process per customer) and as a salessim
-    scenario; customers per second for both and the ratio of salessim time to plain time.
+    scenario; customers per second for both and the ratio of salessim time to plain time
+    (CPU time, median of 5 repeats in which the two alternate).
 (b) Scaling: seconds per replication of scenarios/two_level.yaml as the horizon doubles, and as
     lead volume and headcount grow together; growth factor per doubling (2.0 = linear).
 (c) Peak memory of one 10-year replication (tracemalloc).
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import math
 import random
+import statistics
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -89,30 +91,34 @@ def mmc_scenario(servers: int, lam: float, mu: float, days: float,
     )
 
 
-def best_of(repeat: int, fn: Callable[[], Any]) -> tuple[float, Any]:
-    times, out = [], None
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return min(times), out
+def cpu_seconds(fn: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.process_time()
+    out = fn()
+    return time.process_time() - started, out
 
 
 def bench_mmc(days: float, repeat: int) -> None:
     print("(a) M/M/c, plain SimPy vs salessim (same model, 24/7, utilisation 0.8)")
-    print(f"{'c':>4} {'customers':>10} {'plain/s':>10} {'salessim/s':>11} {'ratio':>7}")
+    print(f"{'c':>4} {'customers':>10} {'plain/s':>10} {'salessim/s':>11} {'ratio':>7}  "
+          f"(median of {repeat} interleaved repeats: each ratio)")  # fmt: skip
     for servers, learning in ((1, False), (3, False), (10, False), (3, True)):
         mu, lam = 1.0, 0.8 * servers
-        t_plain, served = best_of(repeat, partial(plain_simpy_mmc, servers, lam, mu, days * 24, 1))
         sc = mmc_scenario(servers, lam, mu, days, learning)
-        t_sim, rec = best_of(repeat, partial(run_replication, sc, 1, 0))
-        n_sim = rec["stage.serve.worked"]
+        ratios, plain_rates, sim_rates = [], [], []
+        for _ in range(repeat):  # plain and salessim alternate, so both see the same machine
+            t_plain, served = cpu_seconds(partial(plain_simpy_mmc, servers, lam, mu, days * 24, 1))
+            t_sim, rec = cpu_seconds(partial(run_replication, sc, 1, 0))
+            n_sim = rec["stage.serve.worked"]
+            ratios.append((t_sim / n_sim) / (t_plain / served))
+            plain_rates.append(served / t_plain)
+            sim_rates.append(n_sim / t_sim)
         label = f"{servers}+L" if learning else str(servers)
-        print(
-            f"{label:>4} {served:>10,} {served / t_plain:>10,.0f} {n_sim / t_sim:>11,.0f} "
-            f"{t_sim / t_plain * served / n_sim:>7.2f}"
-        )
-    print("ratio = salessim time per customer / plain SimPy time per customer (lower is better)")
+        each = ", ".join(f"{r:.2f}" for r in ratios)
+        print(f"{label:>4} {served:>10,} {statistics.median(plain_rates):>10,.0f} "
+              f"{statistics.median(sim_rates):>11,.0f} {statistics.median(ratios):>7.2f}  "
+              f"({each})")  # fmt: skip
+    print("ratio = salessim CPU time per customer / plain SimPy CPU time per customer (lower is "
+          "better)")  # fmt: skip
     print("3+L = c=3 with learning by doing on, at its plateau (same queue): the cost of learning")
 
 
@@ -181,7 +187,7 @@ def main() -> None:
         bench_scaling(years=[1, 2], factors=[1, 2], reps=1)
         bench_memory(years=1)
         return
-    bench_mmc(days=2000, repeat=3)
+    bench_mmc(days=2000, repeat=5)
     bench_scaling(years=[1, 2, 4, 8], factors=[1, 10], reps=5)
     bench_memory(years=10)
 

@@ -44,13 +44,13 @@ class Router:
             by.pending += 1
             return by
         best: PersonRt | None = None
-        best_key = (INF, INF)
-        for p in st.staff:
-            if not p.present(now):
+        best_load, best_last = INF, INF
+        for p in st.staff:  # the first present person with the least (load, last booked)
+            load = len(p.personal[st.index]) + p.pending
+            if load > best_load or (load == best_load and p.last_booked >= best_last):
                 continue
-            key = (len(p.personal[st.index]) + p.pending, p.last_booked)
-            if key < best_key:
-                best, best_key = p, key
+            if p.present(now):  # checked only for a better candidate
+                best, best_load, best_last = p, load, p.last_booked
         if best is not None:
             best.pending += 1
             best.last_booked = now
