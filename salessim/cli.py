@@ -92,6 +92,7 @@ SchedulerOpt = Annotated[
     typer.Option("--scheduler", help="Run on this dask.distributed scheduler (tcp://host:8786)."),
 ]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing results folder.")]
+ForceFileOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")]
 MaxHoursOpt = Annotated[
     float,
@@ -676,7 +677,7 @@ def calibrate_cmd(
     columns: ColumnsOpt = None,
     work_hours: WorkHoursOpt = DEFAULT_WORK_HOURS,
     name: Annotated[str | None, typer.Option("--name", help="Scenario name.")] = None,
-    force: ForceOpt = False,
+    force: ForceFileOpt = False,
 ) -> None:
     """Fit a scenario to a CRM opportunities export; every value carries its method as a comment.
 

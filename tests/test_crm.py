@@ -135,3 +135,25 @@ def test_an_export_without_closed_deals_is_a_clear_error(tmp_path: Path) -> None
     result = runner.invoke(app, ["calibrate", str(path), "--out", str(tmp_path / "x.yaml")])
     assert result.exit_code == 2 and "no won or lost deal" in result.stderr
     assert "Traceback" not in result.output and not list(tmp_path.glob("*.yaml"))
+
+
+def test_a_column_that_looks_like_a_missing_field_is_refused_until_mapped(tmp_path: Path) -> None:
+    """'Amount (EUR)' and 'Sales Rep Name' are not recognised names, but they look like the
+    value and the owner: the export is refused with the fix, not read without them."""
+    path = tmp_path / "export.csv"
+    path.write_text("Created,Close Date,Stage,Amount (EUR),Sales Rep Name,Notes\n"
+                    "2025-01-02,2025-01-20,won,100,Ann,x\n2025-01-03,,open,50,Bob,y\n")  # fmt: skip
+    with pytest.raises(crm.ExportError) as err:
+        crm.read_export(path)
+    text = str(err.value)
+    assert "value (but 'Amount (EUR)' looks like one)" in text
+    assert "owner (but 'Sales Rep Name' looks like one)" in text and "value: ~" in text
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("value: Amount (EUR)\nowner: ~\n")
+    deals = crm.read_export(path, mapping)
+    lines = deals.report_lines()
+    assert "value = 'Amount (EUR)'" in lines[1] and "created = 'Created'" in lines[1]
+    assert "no column for: owner" in lines[2]
+    assert "'Sales Rep Name'" in lines[3] and "'Notes'" in lines[3]
+    result = runner.invoke(app, ["calibrate", str(path), "--out", str(tmp_path / "x.yaml")])
+    assert result.exit_code == 2 and "looks like one" in result.output

@@ -416,7 +416,9 @@ def _fit_people(
     )
     cal.note(
         ("roles", "sales", "people"),
-        f"per-stage success multipliers (the {stages}-th root of win-rate ratios) shrunk "
+        "per-stage success multipliers ("
+        + ("win-rate ratios" if stages == 1 else f"the root of order {stages} of win-rate ratios")
+        + ") shrunk "
         "toward the team mean "
         + (
             f"(beta-binomial, k = {k:.0f} closed deals)"

@@ -116,11 +116,19 @@ class Deals:
     problems: Counter[str] = field(default_factory=Counter)  # reason -> rows (dropped)
     notes: Counter[str] = field(default_factory=Counter)  # reason -> rows (kept, with a caveat)
     currency: str = ""
+    ignored: list[str] = field(default_factory=list)  # columns of the file used for nothing
+    absent: list[str] = field(default_factory=list)  # fields the export has no column for
 
     def report_lines(self) -> list[str]:
         lines = [
             f"{self.rows_read:,} rows read from {self.source}; {len(self.frame):,} usable deals"
         ]
+        used = ", ".join(f"{key} = '{column}'" for key, column in self.columns.items())
+        lines.append(f"  columns used: {used}")
+        if self.absent:
+            lines.append(f"  no column for: {', '.join(self.absent)}")
+        if self.ignored:
+            lines.append(f"  ignored: {', '.join(repr(c) for c in self.ignored)}")
         lines += [f"  dropped {n:,}: {why}" for why, n in self.problems.most_common()]
         lines += [f"  kept {n:,}: {why}" for why, n in self.notes.most_common()]
         return lines
@@ -135,9 +143,12 @@ def _short(name: object) -> str:
     return re.sub(r"^(deal|opportunity|lead)\s+", "", _norm(name))
 
 
-def find_columns(names: list[str], mapping: dict[str, str] | None = None) -> dict[str, str]:
-    """Field -> column, from `mapping` first, then the usual CRM names (first match wins)."""
+def find_columns(names: list[str], mapping: dict[str, str | None] | None = None
+                 ) -> dict[str, str]:  # fmt: skip
+    """Field -> column, from `mapping` first, then the usual CRM names (first match wins). A
+    field mapped to nothing (`owner: ~`) is declared absent and not looked for."""
     found: dict[str, str] = {}
+    absent = {key for key, column in (mapping or {}).items() if column is None}
     by_norm = {_norm(n): n for n in names}
     for n in names:  # Pipedrive writes "Deal - Status", "Deal - Won time"...
         by_norm.setdefault(_short(n), n)
@@ -146,6 +157,8 @@ def find_columns(names: list[str], mapping: dict[str, str] | None = None) -> dic
             raise ExportError(
                 f"column mapping: unknown field '{key}'; known fields: {', '.join(FIELDS)}"
             )
+        if column is None:
+            continue
         if column not in names:
             raise ExportError(
                 f"column mapping: {key}: no column '{column}' in the export; its "
@@ -153,13 +166,42 @@ def find_columns(names: list[str], mapping: dict[str, str] | None = None) -> dic
             )
         found[key] = column
     for key, synonyms in FIELDS.items():
-        if key in found:
+        if key in found or key in absent:
             continue
         for synonym in synonyms:
             if _norm(synonym) in by_norm and by_norm[_norm(synonym)] not in found.values():
                 found[key] = by_norm[_norm(synonym)]
                 break
     return found
+
+
+LOOKS_LIKE: dict[str, tuple[str, ...]] = {
+    "created": ("created", "create", "creation"),
+    "closed": ("close", "closed", "closing"),
+    "outcome": ("stage", "status", "outcome", "result", "won"),
+    "value": ("amount", "value", "revenue", "price", "amt"),
+    "owner": ("owner", "rep", "salesperson", "seller", "assigned", "agent"),
+}
+"""The fields whose absence changes the fit (dates and outcome: rates and cycles; value: deal
+sizes; owner: the people), and words that make a column look like one: such a column must
+not be passed over silently."""
+MATTERS = tuple(LOOKS_LIKE)
+
+
+def near_misses(names: list[str], found: dict[str, str],
+                absent: set[str]) -> dict[str, str]:  # fmt: skip
+    """Field -> an unused column whose name looks like the field's ('Amount (EUR)' for value,
+    'Sales Rep Name' for owner), for the fields that matter and were not found."""
+    unused = [n for n in names if n not in found.values()]
+    misses: dict[str, str] = {}
+    for key in MATTERS:
+        if key in found or key in absent:
+            continue
+        for name in unused:
+            if set(_norm(name).split()) & set(LOOKS_LIKE[key]):
+                misses[key] = name
+                break
+    return misses
 
 
 def _load_table(path: Path) -> pd.DataFrame:
@@ -202,6 +244,18 @@ def read_export(path: str | Path, mapping_file: str | Path | None = None) -> Dea
     mapping = _read_mapping(Path(mapping_file)) if mapping_file else None
     names = [str(c) for c in table.columns]
     columns = find_columns(names, mapping)
+    absent = {key for key, column in (mapping or {}).items() if column is None}
+    misses = near_misses(names, columns, absent)
+    if misses:
+        raise ExportError(
+            f"{path}: no column was recognised as "
+            + "; ".join(f"{key} (but '{column}' looks like one)" for key, column in
+                        misses.items())
+            + ". Name them in a mapping file (--columns map.yaml, e.g. '"
+            + "', '".join(f"{key}: {column}" for key, column in misses.items())
+            + "'), or declare a field absent with '"
+            + next(iter(misses)) + ": ~' if that column is something else."
+        )  # fmt: skip
     missing = [f for f in REQUIRED if f not in columns]
     if missing:
         raise ExportError(
@@ -211,6 +265,9 @@ def read_export(path: str | Path, mapping_file: str | Path | None = None) -> Dea
             "'created: Erstellt am') and try again."
         )
     deals = _clean(table, columns, path)
+    deals.ignored = [n for n in names if n not in columns.values()
+                     and n not in deals.columns.get("closed", "").split(" / ")]  # fmt: skip
+    deals.absent = [key for key in MATTERS if key not in deals.columns]
     if deals.frame.empty:
         raise ExportError(
             f"{path}: none of its {deals.rows_read:,} rows is usable ("
@@ -220,16 +277,18 @@ def read_export(path: str | Path, mapping_file: str | Path | None = None) -> Dea
     return deals
 
 
-def _read_mapping(path: Path) -> dict[str, str]:
+def _read_mapping(path: Path) -> dict[str, str | None]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ExportError(f"{path}: cannot read the column mapping: {exc}") from exc
-    if not isinstance(data, dict) or not all(isinstance(v, str) for v in data.values()):
+    if not isinstance(data, dict) or not all(v is None or isinstance(v, str)
+                                             for v in data.values()):  # fmt: skip
         raise ExportError(
-            f"{path}: a column mapping is 'field: column name' per line, e.g. 'owner: Sales Rep'"
+            f"{path}: a column mapping is 'field: column name' per line, e.g. 'owner: Sales "
+            "Rep', or 'field: ~' for a field the export does not have"
         )
-    return {str(k): str(v) for k, v in data.items()}
+    return {str(k): (None if v is None else str(v)) for k, v in data.items()}
 
 
 def day_first(*columns: pd.Series) -> bool:
