@@ -654,6 +654,11 @@ ColumnsOpt = Annotated[
     Path | None,
     typer.Option("--columns", help="YAML mapping of fields to column names, e.g. owner: Rep."),
 ]
+ExportDateOpt = Annotated[
+    str | None,
+    typer.Option("--export-date", help="Day the export was taken (YYYY-MM-DD): the data ends "
+                 "then; later close dates are planned closes, still open."),
+]  # fmt: skip
 WorkHoursOpt = Annotated[
     float,
     typer.Option("--work-hours-per-deal", min=0.01,
@@ -661,10 +666,16 @@ WorkHoursOpt = Annotated[
 ]  # fmt: skip
 
 
-def _read_export(export: Path, columns: Path | None) -> crm.Deals:
+def _read_export(export: Path, columns: Path | None, export_date: str | None) -> crm.Deals:
     from salessim.crm import export as crm
 
-    deals = guarded(lambda: crm.read_export(export, columns))
+    day = None
+    if export_date is not None:
+        try:
+            day = dt.date.fromisoformat(export_date)
+        except ValueError:
+            fail(f"Error: --export-date: '{export_date}' is not a date like 2025-06-30")
+    deals = guarded(lambda: crm.read_export(export, columns, day))
     for line in deals.report_lines():
         err_console.print(line, markup=False, highlight=False)
     return deals
@@ -675,6 +686,7 @@ def calibrate_cmd(
     export: Annotated[Path, typer.Argument(help="Opportunities export: CSV, Excel or Parquet.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Scenario YAML file to write.")],
     columns: ColumnsOpt = None,
+    export_date: ExportDateOpt = None,
     work_hours: WorkHoursOpt = DEFAULT_WORK_HOURS,
     name: Annotated[str | None, typer.Option("--name", help="Scenario name.")] = None,
     force: ForceFileOpt = False,
@@ -689,7 +701,7 @@ def calibrate_cmd(
 
     if out.exists() and not force:
         fail(f"Error: {out} exists; pass --force to overwrite it or choose another --out")
-    deals = _read_export(export, columns)
+    deals = _read_export(export, columns, export_date)
     scenario_name = fitting.slug(name or out.stem)
     calibration = guarded(lambda: fitting.calibrate(deals, scenario_name, work_hours))
     draft = out.with_name(f".{out.name}.draft.yaml")
@@ -713,6 +725,7 @@ def backtest_cmd(
     seed: SeedOpt = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder.")] = None,
     columns: ColumnsOpt = None,
+    export_date: ExportDateOpt = None,
     work_hours: WorkHoursOpt = DEFAULT_WORK_HOURS,
     workers: WorkersOpt = None,
     force: ForceOpt = False,
@@ -731,7 +744,7 @@ def backtest_cmd(
         cutoff = dt.date.fromisoformat(train_until)
     except ValueError:
         fail(f"Error: --train-until: '{train_until}' is not a date like 2025-06-30")
-    deals = _read_export(export, columns)
+    deals = _read_export(export, columns, export_date)
     folder = out or Path("results") / f"{export.stem}_backtest"
     cores = workers or os.cpu_count() or 1
     with _locked(folder):

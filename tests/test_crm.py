@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pandas as pd
@@ -157,3 +158,32 @@ def test_a_column_that_looks_like_a_missing_field_is_refused_until_mapped(tmp_pa
     assert "'Sales Rep Name'" in lines[3] and "'Notes'" in lines[3]
     result = runner.invoke(app, ["calibrate", str(path), "--out", str(tmp_path / "x.yaml")])
     assert result.exit_code == 2 and "looks like one" in result.output
+
+
+def test_the_export_date_ends_the_data_and_later_closes_are_planned(tmp_path: Path) -> None:
+    """Exported on 10 March: a deal 'won' on 30 April is a planned close (still open), a deal
+    created on 12 March cannot be in it (dropped), and calibration's window ends on 10 March,
+    not on the latest planned date."""
+    path = tmp_path / "export.csv"
+    rows = ["Created,Close Date,Stage,Amount"]
+    rows += [f"2025-01-{d:02d},2025-02-{d:02d},{'won' if d % 3 == 0 else 'lost'},100"
+             for d in range(1, 29)]  # fmt: skip
+    rows += ["2025-03-01,2025-04-30,won,900", "2025-03-12,,open,50"]
+    path.write_text("\n".join(rows) + "\n")
+    whole = crm.read_export(path)
+    assert whole.end == pd.Timestamp("2025-04-30")
+    deals = crm.read_export(path, export_date=dt.date(2025, 3, 10))
+    frame = deals.frame
+    assert len(frame) == 29 and (frame["outcome"] == "won").sum() == 9
+    assert frame.loc[frame["value"] == 900, "outcome"].item() == "open"
+    lines = "\n".join(deals.report_lines())
+    assert "dropped 1: created after the export date 2025-03-10" in lines
+    assert "kept 1: closed after the export date 2025-03-10 (a planned close)" in lines
+    assert deals.end.date() == dt.date(2025, 3, 10)
+    from salessim.crm.calibrate import calibrate
+
+    cal = calibrate(deals, "acme")
+    assert cal.data["calendar"]["start"] == "2025-03-11"
+    result = runner.invoke(app, ["calibrate", str(path), "--export-date", "10/03/2025",
+                                 "--out", str(tmp_path / "x.yaml")])  # fmt: skip
+    assert result.exit_code == 2 and "--export-date" in result.output

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from salessim.crm import calibrate as fit
-from salessim.crm.export import Deals, cycle_days
+from salessim.crm.export import Deals, cycle_days, frame_at
 from salessim.errors import SalessimError
 from salessim.experiment import replications as experiment
 from salessim.experiment.replications import RunResult
@@ -38,11 +38,7 @@ class Backtest:
 
 def known_at(deals: Deals, cutoff: pd.Timestamp) -> Deals:
     """The deals as the CRM showed them at the end of `cutoff`'s day."""
-    end = cutoff + pd.Timedelta(days=1)
-    frame = deals.frame[deals.frame["created"] < end].copy()
-    later = frame["closed"] >= end
-    frame.loc[later, "outcome"] = "open"
-    frame.loc[later, "closed"] = pd.NaT
+    frame, _, _ = frame_at(deals.frame, cutoff)
     return Deals(
         frame,
         deals.source,
@@ -136,7 +132,7 @@ def backtest(
     """Calibrate up to `cutoff`, simulate to the end of the data, compare month by month (a
     month cut short by the end of the data is left out: it cannot be compared fairly)."""
     cut = pd.Timestamp(cutoff)
-    end = max(deals.frame["created"].max(), deals.frame["closed"].max())
+    end = deals.end
     if cut >= end.normalize() or cut < deals.frame["created"].min().normalize():
         raise SalessimError(
             f"--train-until {cutoff} must fall inside the data "

@@ -113,7 +113,7 @@ def calibrate(
     """Fit a scenario to `deals` (created up to `until`, default: the last date in the data)."""
     frame = deals.frame
     first = frame["created"].min().normalize()
-    last = pd.Timestamp(until) if until else max(frame["created"].max(), frame["closed"].max())
+    last = pd.Timestamp(until) if until else deals.end
     if not frame["outcome"].isin(["won", "lost"]).any():
         raise ExportError(
             f"{deals.source}: no won or lost deal with a close date among its {len(frame):,} "

@@ -10,6 +10,7 @@ dropped silently. The per-lead log of `salessim run --leads` reads as an export 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -117,6 +118,14 @@ class Deals:
     notes: Counter[str] = field(default_factory=Counter)  # reason -> rows (kept, with a caveat)
     currency: str = ""
     ignored: list[str] = field(default_factory=list)  # columns of the file used for nothing
+    export_date: pd.Timestamp | None = None  # the day the export was taken, when given
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """The end of the data: the export date, else the latest date in it."""
+        if self.export_date is not None:
+            return self.export_date
+        return max(self.frame["created"].max(), self.frame["closed"].max())
     absent: list[str] = field(default_factory=list)  # fields the export has no column for
 
     def report_lines(self) -> list[str]:
@@ -235,8 +244,10 @@ def _from_lead_log(table: pd.DataFrame) -> pd.DataFrame:
     return table.copy()
 
 
-def read_export(path: str | Path, mapping_file: str | Path | None = None) -> Deals:
-    """Read and clean an export; raises `ExportError` when nothing usable is left."""
+def read_export(path: str | Path, mapping_file: str | Path | None = None,
+                export_date: dt.date | None = None) -> Deals:  # fmt: skip
+    """Read and clean an export; raises `ExportError` when nothing usable is left. With
+    `export_date`, the data ends that day (see `as_of`)."""
     path = Path(path)
     table = _load_table(path)
     if "arrived_hours" in table.columns and "created_at" in table.columns:
@@ -268,6 +279,8 @@ def read_export(path: str | Path, mapping_file: str | Path | None = None) -> Dea
     deals.ignored = [n for n in names if n not in columns.values()
                      and n not in deals.columns.get("closed", "").split(" / ")]  # fmt: skip
     deals.absent = [key for key in MATTERS if key not in deals.columns]
+    if export_date is not None:
+        as_of(deals, pd.Timestamp(export_date))
     if deals.frame.empty:
         raise ExportError(
             f"{path}: none of its {deals.rows_read:,} rows is usable ("
@@ -275,6 +288,31 @@ def read_export(path: str | Path, mapping_file: str | Path | None = None) -> Dea
             + "). Check the date and outcome columns, or map them with --columns."
         )
     return deals
+
+
+def frame_at(frame: pd.DataFrame, day: pd.Timestamp) -> tuple[pd.DataFrame, int, int]:
+    """The deals as the CRM showed them at the end of `day`: those created later left out, and
+    a won or lost deal closed later still open. Returns (deals, created later, closed later)."""
+    end = day.normalize() + pd.Timedelta(days=1)
+    later = frame["created"] >= end
+    frame = frame[~later].copy()
+    closed_later = frame["closed"] >= end
+    frame.loc[closed_later, "outcome"] = "open"
+    frame.loc[closed_later, "closed"] = pd.NaT
+    return frame, int(later.sum()), int(closed_later.sum())
+
+
+def as_of(deals: Deals, export_date: pd.Timestamp) -> None:
+    """The export as it stood at the end of `export_date`: deals created later are dropped,
+    and a won or lost deal closed later is a planned close, still open (both counted); the
+    data then ends that day, not at the latest planned date."""
+    deals.frame, later, planned = frame_at(deals.frame, export_date)
+    day = export_date.date()
+    if later:
+        deals.problems[f"created after the export date {day}"] += later
+    if planned:
+        deals.notes[f"closed after the export date {day} (a planned close): still open"] += planned
+    deals.export_date = export_date.normalize() + pd.Timedelta(days=1, microseconds=-1)
 
 
 def _read_mapping(path: Path) -> dict[str, str | None]:
