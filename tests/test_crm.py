@@ -187,3 +187,20 @@ def test_the_export_date_ends_the_data_and_later_closes_are_planned(tmp_path: Pa
     result = runner.invoke(app, ["calibrate", str(path), "--export-date", "10/03/2025",
                                  "--out", str(tmp_path / "x.yaml")])  # fmt: skip
     assert result.exit_code == 2 and "--export-date" in result.output
+
+
+def test_a_won_flag_as_outcome_keeps_unclosed_deals_open(tmp_path: Path) -> None:
+    """'Is Won' true/false: a deal not won is lost if it has closed, else still open, not lost;
+    without any close date the flag cannot tell, and the export is refused."""
+    path = tmp_path / "export.csv"
+    path.write_text("Created,Close Date,Is Won,Amount\n2025-01-02,2025-01-20,true,100\n"
+                    "2025-01-03,2025-01-25,false,50\n2025-01-04,,false,70\n")  # fmt: skip
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("outcome: Is Won\n")
+    deals = crm.read_export(path, mapping)
+    assert list(deals.frame["outcome"]) == ["won", "lost", "open"]
+    assert any("won/not-won flag" in line for line in deals.report_lines())
+    no_close = tmp_path / "no_close.csv"
+    no_close.write_text("Created,Is Won\n2025-01-02,true\n2025-01-03,false\n")
+    with pytest.raises(crm.ExportError, match="could be lost or still open"):
+        crm.read_export(no_close, mapping)

@@ -126,6 +126,7 @@ class Deals:
         if self.export_date is not None:
             return self.export_date
         return max(self.frame["created"].max(), self.frame["closed"].max())
+
     absent: list[str] = field(default_factory=list)  # fields the export has no column for
 
     def report_lines(self) -> list[str]:
@@ -391,6 +392,16 @@ def _number(text: str) -> float:
         return np.nan
 
 
+FLAG_TRUE = {"yes", "true", "1", "y", "t"}
+FLAG_FALSE = {"no", "false", "0", "n", "f"}
+
+
+def is_flag(words: pd.Series) -> bool:
+    """Whether an outcome column holds only a won/not-won flag (true/false, yes/no, 1/0)."""
+    seen = set(words.map(_norm)) - {""}
+    return bool(seen) and seen <= FLAG_TRUE | FLAG_FALSE
+
+
 def outcome_of(word: str, has_close: bool) -> str:
     """won / lost / open, or '' when the word is not one a CRM uses for an outcome."""
     w = _norm(word)
@@ -431,7 +442,21 @@ def _clean(table: pd.DataFrame, columns: dict[str, str], path: Path) -> Deals:
     if extra_close and "closed" not in columns:
         columns["closed"] = " / ".join(map(str, extra_close))
     words = table[columns["outcome"]].fillna("").astype(str)
-    out["outcome"] = [outcome_of(w, pd.notna(c)) for w, c in zip(words, out["closed"], strict=True)]
+    if is_flag(words):  # won / not won: a deal not won is lost only once it has closed
+        if "closed" not in columns:
+            raise ExportError(
+                f"{path}: the outcome column '{columns['outcome']}' is a won/not-won flag and "
+                "there is no close date, so a deal not won could be lost or still open; map "
+                "a close date column (--columns, e.g. 'closed: Close Date') or a stage column "
+                "as the outcome"
+            )
+        won = words.map(_norm).isin(FLAG_TRUE)
+        out["outcome"] = np.where(won, "won", np.where(out["closed"].notna(), "lost", "open"))
+        deals.notes[f"outcome from the won/not-won flag '{columns['outcome']}': not won with a "
+                    "close date is lost, without one still open"] += len(table)  # fmt: skip
+    else:
+        out["outcome"] = [outcome_of(w, pd.notna(c))
+                          for w, c in zip(words, out["closed"], strict=True)]  # fmt: skip
     # an open deal's close date is the expected one, not something that happened
     out.loc[out["outcome"] == "open", "closed"] = pd.NaT
     amount, currency = (
