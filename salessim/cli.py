@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
+import re
 import shutil
 import signal
 from collections.abc import Callable, Iterator, Sequence
@@ -659,6 +661,11 @@ ExportDateOpt = Annotated[
     typer.Option("--export-date", help="Day the export was taken (YYYY-MM-DD): the data ends "
                  "then; later close dates are planned closes, still open."),
 ]  # fmt: skip
+RateOpt = Annotated[
+    list[str] | None,
+    typer.Option("--rate", help="Exchange rate for deals in another currency, as CODE=value of "
+                 "one unit in the export's main currency (e.g. USD=0.92); repeatable."),
+]  # fmt: skip
 WorkHoursOpt = Annotated[
     float,
     typer.Option("--work-hours-per-deal", min=0.01,
@@ -666,16 +673,32 @@ WorkHoursOpt = Annotated[
 ]  # fmt: skip
 
 
-def _read_export(export: Path, columns: Path | None, export_date: str | None) -> crm.Deals:
+def _rates(given: list[str] | None) -> dict[str, float]:
+    rates: dict[str, float] = {}
+    for text in given or []:
+        code, _, value = text.partition("=")
+        try:
+            rate = float(value)
+        except ValueError:
+            rate = math.nan
+        if not re.fullmatch(r"[A-Za-z]{3}", code.strip()) or not rate > 0 or math.isinf(rate):
+            fail(f"Error: --rate: '{text}' is not CODE=rate with a positive rate, e.g. USD=0.92")
+        rates[code.strip().upper()] = rate
+    return rates
+
+
+def _read_export(export: Path, columns: Path | None, export_date: str | None,
+                 rate: list[str] | None = None) -> crm.Deals:  # fmt: skip
     from salessim.crm import export as crm
 
+    rates = _rates(rate)
     day = None
     if export_date is not None:
         try:
             day = dt.date.fromisoformat(export_date)
         except ValueError:
             fail(f"Error: --export-date: '{export_date}' is not a date like 2025-06-30")
-    deals = guarded(lambda: crm.read_export(export, columns, day))
+    deals = guarded(lambda: crm.read_export(export, columns, day, rates))
     for line in deals.report_lines():
         err_console.print(line, markup=False, highlight=False)
     return deals
@@ -687,6 +710,7 @@ def calibrate_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="Scenario YAML file to write.")],
     columns: ColumnsOpt = None,
     export_date: ExportDateOpt = None,
+    rate: RateOpt = None,
     work_hours: WorkHoursOpt = DEFAULT_WORK_HOURS,
     name: Annotated[str | None, typer.Option("--name", help="Scenario name.")] = None,
     force: ForceFileOpt = False,
@@ -701,7 +725,7 @@ def calibrate_cmd(
 
     if out.exists() and not force:
         fail(f"Error: {out} exists; pass --force to overwrite it or choose another --out")
-    deals = _read_export(export, columns, export_date)
+    deals = _read_export(export, columns, export_date, rate)
     scenario_name = fitting.slug(name or out.stem)
     calibration = guarded(lambda: fitting.calibrate(deals, scenario_name, work_hours))
     draft = out.with_name(f".{out.name}.draft.yaml")
@@ -726,6 +750,7 @@ def backtest_cmd(
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder.")] = None,
     columns: ColumnsOpt = None,
     export_date: ExportDateOpt = None,
+    rate: RateOpt = None,
     work_hours: WorkHoursOpt = DEFAULT_WORK_HOURS,
     workers: WorkersOpt = None,
     force: ForceOpt = False,
@@ -744,7 +769,7 @@ def backtest_cmd(
         cutoff = dt.date.fromisoformat(train_until)
     except ValueError:
         fail(f"Error: --train-until: '{train_until}' is not a date like 2025-06-30")
-    deals = _read_export(export, columns, export_date)
+    deals = _read_export(export, columns, export_date, rate)
     folder = out or Path("results") / f"{export.stem}_backtest"
     cores = workers or os.cpu_count() or 1
     with _locked(folder):

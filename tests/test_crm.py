@@ -27,7 +27,7 @@ def test_a_messy_export_is_read_with_every_problem_counted() -> None:
         "unknown outcome word 'maybe later'": 1,
         "won or lost without a close date": 1,
         "closed before created": 1,
-        "in USD, not EUR (not converted)": 2,
+        "in USD, not EUR (not converted; give a rate: --rate USD=...)": 2,
         "unknown currency 'Euro-ish' (not converted)": 1,
         "duplicate id (the last row of each id is kept)": 1,
     }
@@ -204,3 +204,19 @@ def test_a_won_flag_as_outcome_keeps_unclosed_deals_open(tmp_path: Path) -> None
     no_close.write_text("Created,Is Won\n2025-01-02,true\n2025-01-03,false\n")
     with pytest.raises(crm.ExportError, match="could be lost or still open"):
         crm.read_export(no_close, mapping)
+
+
+def test_deals_in_another_currency_are_converted_at_the_rate_given(tmp_path: Path) -> None:
+    """The messy export's two USD deals are dropped without a rate; with --rate USD=0.5 they
+    are kept at half their amount, in EUR."""
+    messy = Path(__file__).parent / "data" / "messy_export.csv"
+    plain = crm.read_export(messy)
+    assert any("--rate USD=" in line for line in plain.report_lines())
+    converted = crm.read_export(messy, rates={"USD": 0.5})
+    assert len(converted.frame) == len(plain.frame) + 2
+    assert "in USD, converted at 0.5 EUR per USD" in "\n".join(converted.report_lines())
+    frame = converted.frame.set_index("id")
+    assert frame.at["D-7", "value"] == 400  # 800 USD
+    result = runner.invoke(app, ["calibrate", str(messy), "--rate", "USD", "--out",
+                                 str(tmp_path / "x.yaml")])  # fmt: skip
+    assert result.exit_code == 2 and "CODE=rate" in result.output

@@ -246,9 +246,11 @@ def _from_lead_log(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_export(path: str | Path, mapping_file: str | Path | None = None,
-                export_date: dt.date | None = None) -> Deals:  # fmt: skip
+                export_date: dt.date | None = None,
+                rates: dict[str, float] | None = None) -> Deals:  # fmt: skip
     """Read and clean an export; raises `ExportError` when nothing usable is left. With
-    `export_date`, the data ends that day (see `as_of`)."""
+    `export_date`, the data ends that day (see `as_of`); `rates` converts deals in other
+    currencies (code -> value of one unit in the export's main currency)."""
     path = Path(path)
     table = _load_table(path)
     if "arrived_hours" in table.columns and "created_at" in table.columns:
@@ -276,7 +278,7 @@ def read_export(path: str | Path, mapping_file: str | Path | None = None,
             f"{', '.join(names)}. Name them in a mapping file (--columns map.yaml, e.g. "
             "'created: Erstellt am') and try again."
         )
-    deals = _clean(table, columns, path)
+    deals = _clean(table, columns, path, rates)
     deals.ignored = [n for n in names if n not in columns.values()
                      and n not in deals.columns.get("closed", "").split(" / ")]  # fmt: skip
     deals.absent = [key for key in MATTERS if key not in deals.columns]
@@ -417,7 +419,8 @@ def outcome_of(word: str, has_close: bool) -> str:
     return ""
 
 
-def _clean(table: pd.DataFrame, columns: dict[str, str], path: Path) -> Deals:
+def _clean(table: pd.DataFrame, columns: dict[str, str], path: Path,
+           rates: dict[str, float] | None = None) -> Deals:  # fmt: skip
     deals = Deals(pd.DataFrame(), str(path.name), columns, len(table))
     out = pd.DataFrame(index=table.index)
     out["id"] = (
@@ -504,12 +507,22 @@ def _clean(table: pd.DataFrame, columns: dict[str, str], path: Path) -> Deals:
     out.loc[same_day, "closed"] = out.loc[same_day, "created"]
     main = _main_currency(currency[keep])
     deals.currency = main
+    for unit, per_unit in (rates or {}).items():  # converted at the user's rate
+        converted = (currency == unit) & (unit != main)
+        if (converted & keep).any():
+            out.loc[converted, "value"] = out.loc[converted, "value"] * per_unit
+            currency = currency.mask(converted, main)
+            deals.notes[f"in {unit}, converted at {per_unit:g} {main} per {unit}"] += int(
+                (converted & keep).sum()
+            )
     foreign = (currency != "") & (currency != main)
     for code, n in Counter(currency[foreign & keep]).most_common():
         label = (
-            f"unknown currency '{code[1:]}'" if code.startswith("?") else f"in {code}, not {main}"
+            f"unknown currency '{code[1:]}' (not converted)"
+            if code.startswith("?")
+            else f"in {code}, not {main} (not converted; give a rate: --rate {code}=...)"
         )
-        deals.problems[f"{label} (not converted)"] += n
+        deals.problems[label] += n
     keep &= ~foreign
     missing_value = out["value"].isna() & (out["outcome"] == "won")
     if (missing_value & keep).any():
