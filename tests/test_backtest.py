@@ -85,3 +85,15 @@ def test_the_pipeline_does_not_peek_at_later_stage_histories() -> None:
 def test_terminal_steps_of_a_stage_history_are_not_stages() -> None:
     assert backtest.fit.split_path("Prospecting>Proposal>Closed Won") == ["prospecting", "proposal"]
     assert backtest.fit.split_path("qualify > Closed Lost") == ["qualify"]
+
+
+def test_a_month_cut_short_by_a_mid_month_cut_off_says_so() -> None:
+    start = pd.Timestamp("2025-06-16")
+    assert backtest.month_label(pd.Period("2025-06", "M"), start) == "2025-06 (from 16th)"
+    assert backtest.month_label(pd.Period("2025-07", "M"), start) == "2025-07"
+    assert backtest.month_label(pd.Period("2025-06", "M"), pd.Timestamp("2025-06-01")) == (
+        "2025-06"
+    )
+    assert backtest.month_label(pd.Period("2025-06", "M"), pd.Timestamp("2025-06-22")).endswith(
+        "(from 22nd)"
+    )

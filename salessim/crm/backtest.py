@@ -174,13 +174,23 @@ def compare(deals: Deals, run: RunResult, cut: pd.Timestamp, end: pd.Timestamp) 
             value = float(actual[metric].get(month, np.nan))
             if metric in ("won", "revenue") and np.isnan(value):
                 value = 0.0
-            row: dict[str, Any] = {"month": str(month), "metric": metric, "actual": value}
+            row: dict[str, Any] = {"month": month_label(month, first_day), "metric": metric,
+                                   "actual": value}  # fmt: skip
             for name, q in BANDS.items():
                 row[name] = float(np.quantile(column, q)) if len(column) else np.nan
             row["in80"] = bool(row["p10"] <= value <= row["p90"]) if np.isfinite(value) else None
             row["in95"] = bool(row["p2.5"] <= value <= row["p97.5"]) if np.isfinite(value) else None
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def month_label(month: pd.Period, first_day: pd.Timestamp) -> str:
+    """'2025-06', or '2025-06 (from 16th)' for the month the comparison starts in mid-way."""
+    if month == first_day.to_period("M") and first_day.day != 1:
+        day = first_day.day
+        suffix = "th" if 11 <= day <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+        return f"{month} (from {day}{suffix})"
+    return str(month)
 
 
 def coverage(table: pd.DataFrame) -> pd.DataFrame:
