@@ -37,10 +37,8 @@ def day_rates(src: LeadSource, start: dt.date, first: int, last: int) -> np.ndar
         days = np.arange(first, last, dtype=float)
         rates *= (1 + src.trend_per_year) ** (days / 365)
         rates *= [src.volume_on(d) for d in days]
-        if src.starts is not None:
-            rates[days < math.floor(src.starts)] = 0.0
-        if src.ends is not None:
-            rates[days >= math.ceil(src.ends)] = 0.0
+        if src.starts is not None or src.ends is not None:
+            rates *= [src.open_on(first + j) for j in range(last - first)]
     return rates
 
 

@@ -14,6 +14,7 @@ import math
 from typing import TYPE_CHECKING
 
 from salessim.engine.records import Customer
+from salessim.engine.routing import named
 from salessim.scenario.workforce import Customers
 
 if TYPE_CHECKING:
@@ -103,8 +104,7 @@ class CustomerBook:
             return [p for role in people for p in people[role]]
         if who in people:
             return list(people[who])
-        return [p for role in people for p in people[role]
-                if who in (p.name, f"{role}[{p.seat}]")][:1]  # fmt: skip
+        return [p for role in people for p in people[role] if named(p, (who,))][:1]
 
     def _schedule_repeat(self, customer: Customer) -> None:
         rate = self.spec.repeat_per_year

@@ -189,8 +189,8 @@ class Staffing:
             self.occupy(role, self.seats[role] - 1, now, generation=1)
         for seat in seats[headcount:]:
             self.closed.add((role, seat))
-            for person in self.sim.role_people[role]:
-                if person.seat == seat and not person.gone and person.hired <= now:
+            for person in list(self.sim.role_staff[role]):
+                if person.seat == seat:
                     self._remove(person)
 
     def _remove(self, person: PersonRt) -> None:

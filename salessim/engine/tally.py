@@ -84,13 +84,11 @@ class Tally:
         self.scenario = scenario
 
     def _spend(self, src: LeadSource, warmup_days: float, horizon_days: float) -> None:
-        """A budget source's spend, each day for the part of it inside the window and the
-        channel's dates."""
-        first = max(warmup_days, src.starts or 0.0)
-        last = min(horizon_days, src.ends if src.ends is not None else horizon_days)
-        for day in range(int(first), int(math.ceil(last))):
-            inside = min(day + 1.0, last) - max(float(day), first)
-            if inside > 0:
+        """A budget source's spend on each day the channel is open, for the part of the day
+        inside the measured window."""
+        for day in range(int(warmup_days), math.ceil(horizon_days)):
+            inside = min(day + 1.0, horizon_days) - max(float(day), warmup_days)
+            if inside > 0 and src.open_on(day):
                 self.daily_marketing[day] += src.spend_on(day) * inside
 
     @property

@@ -10,6 +10,7 @@ of the file are broken.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -207,6 +208,12 @@ class LeadSource(Model):
         if self.budget is None:
             return self.per_day
         return self.budget.leads_per_day(self.budget.spend_per_day)
+
+    def open_on(self, day: int) -> bool:
+        """Whether the channel brings leads on `day`: from the day `starts` falls in, up to
+        (not including) the day `ends` falls in, or the next one when it falls inside a day."""
+        after_start = self.starts is None or day >= math.floor(self.starts)
+        return after_start and (self.ends is None or day < math.ceil(self.ends))
 
     def spend_on(self, day: float) -> float:
         """The budget's spend a day on `day`: that of the last change on or before it giving one
