@@ -211,11 +211,16 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
     """End the workers now, not after the batches they are running (minutes of a long batch,
     hundreds of MB each): a stopped command leaves no process behind."""
     workers = list(getattr(pool, "_processes", {}).values())  # the executor has no public handle
+    manager = getattr(pool, "_executor_manager_thread", None)
     pool.shutdown(wait=False, cancel_futures=True)
     for process in workers:
         process.terminate()
     for process in workers:
         process.join(timeout=10)
+    if manager is not None:
+        # Let the executor finish closing its wake-up pipe now: left to the interpreter's exit,
+        # that races with its own wake-up call and prints an OSError traceback (CPython 3.11).
+        manager.join(timeout=10)
 
 
 def _run_on_processes(scenario: Scenario, seed: int, reps: list[int], leads: bool, workers: int,
