@@ -752,6 +752,16 @@ def backtest_cmd(
     export_date: ExportDateOpt = None,
     rate: RateOpt = None,
     work_hours: WorkHoursOpt = DEFAULT_WORK_HOURS,
+    fits: Annotated[
+        int,
+        typer.Option(
+            "--fits",
+            min=1,
+            help="Calibrations the replications are spread over: the fit on the training deals "
+            "and bootstrap refits, so the intervals carry the uncertainty of the fitted "
+            "parameters (1: the simulation's own spread only).",
+        ),
+    ] = 10,
     workers: WorkersOpt = None,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
@@ -777,13 +787,15 @@ def backtest_cmd(
         seed = experiment.fresh_seed() if seed is None else seed
         name = fitting.slug(f"{export.stem}_until_{cutoff:%Y_%m_%d}")
         done = guarded(lambda: backtesting.backtest(deals, cutoff, replications, seed, cores,
-                                                    work_hours, name))  # fmt: skip
+                                                    work_hours, name, fits))  # fmt: skip
         guarded(lambda: results.write_run(done.run, folder / "simulated", force=True))
         guarded(lambda: results.write_text(folder / "scenario.yaml",
                                            fitting.to_yaml(done.calibration)))  # fmt: skip
         guarded(lambda: results.write_csv(folder / "backtest.csv", done.table))
         cover = backtesting.coverage(done.table)
         guarded(lambda: results.write_csv(folder / "coverage.csv", cover.reset_index()))
+        errors = backtesting.forecast_errors(done.table)
+        guarded(lambda: results.write_csv(folder / "forecast_errors.csv", errors))
         _report(folder, quiet)
     if not quiet:
         rows = _backtest_rows(done.table, done.run.scenario.currency)
@@ -795,6 +807,8 @@ def backtest_cmd(
             out_console.print(f"{metric}: {row['in95']} of {row['months']} months inside the 95% "
                               f"interval, {row['in80']} inside the 80% interval",
                               highlight=False)  # fmt: skip
+        for line in _naive_lines(errors, done.run.scenario.currency):
+            out_console.print(line, highlight=False)
         out_console.print(f"Results in {folder}{os.sep} (seed {seed})", highlight=False)
 
 
@@ -817,6 +831,25 @@ def _backtest_rows(table: pd.DataFrame, currency: str) -> pd.DataFrame:
                          zip(table["p2.5"], table["p97.5"], table["metric"], strict=True)],
         "inside": ["yes" if v is True else ("no" if v is False else "-") for v in table["in95"]],
     }, dtype=object)  # fmt: skip
+
+
+def _naive_lines(errors: pd.DataFrame, currency: str) -> list[str]:
+    """Whether the simulation beat the naive forecasts, in words, per metric and forecast."""
+    from salessim.crm import backtest as backtesting
+    from salessim.numbers import human
+
+    lines = []
+    for row in errors.itertuples():
+        if not row.months:
+            lines.append(f"{row.metric}: no {row.naive} to compare with in the data")
+            continue
+        kind = backtesting.METRICS[str(row.metric)]
+        sim, naive = human(row.simulation_error, kind, currency), human(row.naive_error, kind,
+                                                                        currency)  # fmt: skip
+        verdict = "better than" if row.simulation_better else "no better than"
+        lines.append(f"{row.metric}: the simulated median is off by {sim} a month on average, "
+                     f"the {row.naive} by {naive} ({row.months} months): {verdict} it")  # fmt: skip
+    return lines
 
 
 def main() -> None:  # pragma: no cover - console entry point

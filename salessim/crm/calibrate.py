@@ -47,6 +47,7 @@ class Calibration:
     data: dict[str, Any]
     comments: dict[Path_, str] = field(default_factory=dict)
     header: list[str] = field(default_factory=list)
+    source_of_product: dict[str, str] = field(default_factory=dict)  # lead source per product
 
     def note(self, path: Path_, text: str) -> None:
         self.comments[path] = text
@@ -231,6 +232,7 @@ def _fit_leads(cal: Calibration, frame: pd.DataFrame, first: pd.Timestamp, days:
         while source in used:
             source += "_2"
         used.add(source)
+        cal.source_of_product.update(dict.fromkeys(group["product"].unique(), source))
         rate, low, high = poisson_rate(len(group), days)
         entry: dict[str, Any] = {"source": source, "per_day": _r(rate), "weekday_profile": weekday}
         cal.note(

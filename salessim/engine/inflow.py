@@ -52,6 +52,8 @@ class Inflow:
         """Deals open on day 0 enter their stage with a random part of its delay left."""
         yield self.env.timeout(0)
         rng = self.streams("pipeline")
+        survival = self.scenario.pipeline_survival
+        fate_rng = self.streams("pipeline.survival") if survival is not None else None
         for deal in self.scenario.pipeline:
             k = self.sources.index(deal.source) if deal.source else 0
             dist = self.scenario.leads[k].deal_value or self.scenario.deal_value
@@ -59,7 +61,22 @@ class Inflow:
             u = rng.random(2 * len(self.stages)).tolist()
             lead = self._new_lead(k, 0.0, value, INF, u)
             self.opening_age[lead.id] = deal.age_days * 24
+            if survival is not None and fate_rng is not None:
+                fate = survival.draw(deal.age_days, fate_rng.random(), fate_rng.random())
+                if fate is not None:  # else it stays open: a stale deal
+                    days, kind = fate
+                    self.at(days * 24, lambda lead=lead, kind=kind: self._fate(lead, kind))
+                continue
             self._enter(lead, self.stages[self.stage_index[deal.stage]], residual=rng.random())
+
+    def _fate(self: Wired, lead: Lead, kind: str) -> None:
+        """An opening deal ends as its age-conditioned draw said (`pipeline_survival`)."""
+        now = self.env.now
+        if kind == "won":
+            self.customers.won(None, lead.value)
+            self._end(lead, "won", now)
+        else:
+            self._end(lead, "rejected", now)
 
     def _new_lead(self: Wired, source: int, t: float, value: float, deadline: float,
                   u: list[float]) -> Lead:  # fmt: skip

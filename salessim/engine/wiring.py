@@ -65,6 +65,8 @@ class Wired(Protocol):
 
     def _prospected(self, st: StageRt, person: PersonRt, base_hours: float) -> None: ...
 
+    def _fate(self, lead: Lead, kind: str) -> None: ...
+
     # queues
     def _enter(self, lead: Lead, st: StageRt, retry: bool = False,
                by: PersonRt | None = None, residual: float = 1.0) -> None: ...  # fmt: skip

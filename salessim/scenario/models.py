@@ -13,6 +13,7 @@ import datetime as dt
 import math
 from typing import Annotated, Any, Literal
 
+import numpy as np
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -531,6 +532,53 @@ class OpenDeal(Model):
     source: Name | None = Field(default=None, description="Its lead source; default: the first.")
 
 
+class PipelineSurvival(Model):
+    """How deals open on day 0 end, from their age: the share of deals won and lost by each
+    age (cumulative incidence curves, as `salessim calibrate` fits them on an export with the
+    Aalen-Johansen estimator). Each open deal of age a ends at the age where the curves, taken
+    from a on, reach a uniform draw: won or lost in the proportion in which deals of that age
+    ended; never, if the draw falls beyond the share that ever closed (a stale deal). Such a
+    deal takes no one's working time: the curves already carry how the team handled them."""
+
+    age_days: list[NonNegative] = Field(
+        min_length=2, description="Ages in days, from 0, increasing."
+    )
+    won: list[Probability] = Field(description="Share of deals won by each age (not falling).")
+    lost: list[Probability] = Field(description="Share of deals lost by each age (not falling).")
+
+    @model_validator(mode="after")
+    def _curves(self) -> PipelineSurvival:
+        n = len(self.age_days)
+        if len(self.won) != n or len(self.lost) != n:
+            raise ValueError(f"won and lost need one share per age ({n} ages)")
+        ages = self.age_days
+        if ages[0] != 0 or any(b <= a for a, b in zip(ages, ages[1:], strict=False)):
+            raise ValueError("age_days must start at 0 and increase")
+        for name, curve in (("won", self.won), ("lost", self.lost)):
+            if any(b < a for a, b in zip(curve, curve[1:], strict=False)):
+                raise ValueError(f"{name} is a share reached by each age: it cannot fall")
+        if self.won[-1] + self.lost[-1] > 1 + 1e-9:
+            raise ValueError("won and lost together exceed 1 (all deals)")
+        return self
+
+    def draw(self, age_days: float, u: float, v: float) -> tuple[float, str] | None:
+        """(days left, 'won' or 'lost') for a deal open at `age_days`, from two uniforms; None
+        when it does not close within the ages the curves know."""
+        ages = np.asarray(self.age_days)
+        ended = np.asarray(self.won) + np.asarray(self.lost)
+        start = float(np.interp(age_days, ages, ended))
+        target = start + u * (1.0 - start)
+        if target > ended[-1] or ended[-1] <= start:
+            return None
+        j = max(int(np.searchsorted(ended, target, side="left")), 1)
+        lo, hi = ended[j - 1], ended[j]
+        frac = (target - lo) / (hi - lo) if hi > lo else 1.0
+        when = ages[j - 1] + frac * (ages[j] - ages[j - 1])
+        won_step = self.won[j] - self.won[j - 1]
+        kind = "won" if hi > lo and v * (hi - lo) < won_step else "lost"
+        return max(when - age_days, 0.0), kind
+
+
 class Scenario(Model):
     """One department plus its market: what `salessim run` simulates."""
 
@@ -559,6 +607,11 @@ class Scenario(Model):
         default=[],
         description="Deals open on day 0 (counted as leads arriving then); each waits a random "
         "part of its stage's delay, as a deal caught midway would.",
+    )
+    pipeline_survival: PipelineSurvival | None = Field(
+        default=None,
+        description="If set, the pipeline's deals end by their age on these curves instead of "
+        "waiting in their stage (see PipelineSurvival).",
     )
     overhead_month: NonNegative = Field(
         default=0.0, description="Fixed monthly cost of the department (office, CRM licence...)."
