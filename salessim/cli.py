@@ -839,16 +839,17 @@ def _naive_lines(errors: pd.DataFrame, currency: str) -> list[str]:
     from salessim.numbers import human
 
     lines = []
-    for row in errors.itertuples():
-        if not row.months:
-            lines.append(f"{row.metric}: no {row.naive} to compare with in the data")
+    for row in errors.to_dict("records"):
+        metric, forecast, months = str(row["metric"]), str(row["naive"]), int(row["months"])
+        if not months:
+            lines.append(f"{metric}: no {forecast} to compare with in the data")
             continue
-        kind = backtesting.METRICS[str(row.metric)]
-        sim, naive = human(row.simulation_error, kind, currency), human(row.naive_error, kind,
-                                                                        currency)  # fmt: skip
-        verdict = "better than" if row.simulation_better else "no better than"
-        lines.append(f"{row.metric}: the simulated median is off by {sim} a month on average, "
-                     f"the {row.naive} by {naive} ({row.months} months): {verdict} it")  # fmt: skip
+        kind = backtesting.METRICS[metric]
+        sim = human(float(row["simulation_error"]), kind, currency)
+        naive = human(float(row["naive_error"]), kind, currency)
+        verdict = "better than" if row["simulation_better"] else "no better than"
+        lines.append(f"{metric}: the simulated median is off by {sim} a month on average, "
+                     f"the {forecast} by {naive} ({months} months): {verdict} it")  # fmt: skip
     return lines
 
 

@@ -252,7 +252,8 @@ def naive_forecasts(known: pd.DataFrame, cut: pd.Timestamp,
     if len(months) and months[0] == start and end.day != 1:  # part of the month compared
         share = (start.days_in_month - end.day + 1) / start.days_in_month
         for frame in out.values():
-            frame.loc[start, ["won", "revenue"]] *= share
+            for metric in ("won", "revenue"):
+                frame.at[start, metric] *= share
     return out
 
 

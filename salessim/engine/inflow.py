@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Generator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from salessim.engine.arrivals import arrival_chunks
@@ -65,7 +66,7 @@ class Inflow:
                 fate = survival.draw(deal.age_days, fate_rng.random(), fate_rng.random())
                 if fate is not None:  # else it stays open: a stale deal
                     days, kind = fate
-                    self.at(days * 24, lambda lead=lead, kind=kind: self._fate(lead, kind))
+                    self.at(days * 24, partial(self._fate, lead, kind))
                 continue
             self._enter(lead, self.stages[self.stage_index[deal.stage]], residual=rng.random())
 
