@@ -249,11 +249,11 @@ def naive_forecasts(known: pd.DataFrame, cut: pd.Timestamp,
     year.index = months
     out = {"naive_last3": pd.DataFrame([last3] * len(months), index=months), "naive_year": year}
     start = end.to_period("M")
-    if len(months) and months[0] == start and end.day != 1:  # part of the month compared
-        share = (start.days_in_month - end.day + 1) / start.days_in_month
-        for frame in out.values():
-            for metric in ("won", "revenue"):
-                frame.at[start, metric] *= share
+    first_share = (start.days_in_month - end.day + 1) / start.days_in_month
+    share = pd.Series([first_share if m == start else 1.0 for m in months], index=months)
+    for frame in out.values():
+        for metric in ("won", "revenue"):
+            frame[metric] = frame[metric] * share
     return out
 
 
