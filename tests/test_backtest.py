@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
@@ -97,3 +98,63 @@ def test_a_month_cut_short_by_a_mid_month_cut_off_says_so() -> None:
     assert backtest.month_label(pd.Period("2025-06", "M"), pd.Timestamp("2025-06-22")).endswith(
         "(from 22nd)"
     )
+
+
+def _closed_deals(per_month: dict[str, int]) -> pd.DataFrame:
+    """Deals won on the 10th of each month, `n` of them, worth 100 each, created 5 days
+    before (the data start on the 1st of the first month)."""
+    rows = []
+    for month, n in per_month.items():
+        closed = pd.Timestamp(f"{month}-10")
+        rows += [{"created": closed - pd.Timedelta(days=5), "closed": closed, "outcome": "won",
+                  "value": 100.0, "stages": ""} for _ in range(n)]  # fmt: skip
+    first = pd.Timestamp(f"{next(iter(per_month))}-01")
+    rows.append({"created": first, "closed": first, "outcome": "lost", "value": 0.0, "stages": ""})
+    return pd.DataFrame(rows)
+
+
+def test_the_naive_forecasts_are_the_last_three_months_and_the_same_month_a_year_before() -> None:
+    counts = {str(m): 10 + i for i, m in enumerate(pd.period_range("2024-01", "2025-06", freq="M"))}
+    known = _closed_deals(counts)
+    months = pd.period_range("2025-07", "2025-09", freq="M")
+    naive = backtest.naive_forecasts(known, pd.Timestamp("2025-06-30"), months)
+    # April, May, June 2025 had 25, 26 and 27 deals; July 2024 had 16
+    assert naive["naive_last3"]["won"].tolist() == [26.0, 26.0, 26.0]
+    assert naive["naive_last3"]["revenue"].tolist() == [2600.0] * 3
+    assert naive["naive_year"]["won"].tolist() == [16.0, 17.0, 18.0]
+    # a cut-off on 15 June: the last whole month is May, and half of June is compared
+    half = backtest.naive_forecasts(known[known["closed"] <= "2025-06-15"],
+                                    pd.Timestamp("2025-06-15"),
+                                    pd.period_range("2025-06", "2025-07", freq="M"))  # fmt: skip
+    assert half["naive_last3"]["won"].tolist() == pytest.approx([25.0 * 15 / 30, 25.0])
+    assert half["naive_year"]["won"].tolist() == pytest.approx([15.0 * 15 / 30, 16.0])
+
+
+def test_the_forecast_errors_say_whether_the_simulation_beat_the_naive_answer() -> None:
+    table = pd.DataFrame({
+        "month": ["2025-07", "2025-08"], "metric": ["won", "won"], "actual": [10.0, 20.0],
+        "p50": [12.0, 19.0], "naive_last3": [15.0, 15.0], "naive_year": [np.nan, 20.0],
+    })  # fmt: skip
+    errors = backtest.forecast_errors(table).set_index("naive")
+    last3, year = errors.loc["mean of the last 3 months"], errors.loc["same month last year"]
+    assert (last3["months"], last3["simulation_error"], last3["naive_error"]) == (2, 1.5, 5.0)
+    assert bool(last3["simulation_better"])
+    # only August has a year-earlier month: the simulation was off by 1, the naive by 0
+    assert (year["months"], year["simulation_error"], year["naive_error"]) == (1, 1.0, 0.0)
+    assert not bool(year["simulation_better"])
+
+
+def test_the_bootstrap_draws_whole_months_and_widens_the_intervals() -> None:
+    deals = crm.read_export(DATA / "b2b_export.csv")
+    frame = backtest.known_at(deals, pd.Timestamp("2027-03-31")).frame
+    sample = backtest.resample_months(frame, np.random.default_rng(5))
+    month, drawn = frame["created"].dt.to_period("M"), sample["created"].dt.to_period("M")
+    assert drawn.nunique() < month.nunique()  # with replacement: some months twice
+    for m, n in drawn.value_counts().items():  # each month drawn comes whole, k times
+        assert n % (month == m).sum() == 0
+    cut = dt.date(2027, 3, 31)
+    one = backtest.backtest(deals, cut, 60, seed=3, workers=2, fits=1).table
+    many = backtest.backtest(deals, cut, 60, seed=3, workers=2, fits=6).table
+    width = {k: (t["p90"] - t["p10"])[t["metric"] == "won"].mean() for k, t in
+             (("one", one), ("many", many))}  # fmt: skip
+    assert width["many"] > width["one"]

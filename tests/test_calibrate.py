@@ -144,3 +144,26 @@ def test_products_get_their_own_arrivals_and_deal_values(tmp_path: Path) -> None
     )
     ratio = by_source["pro_suite"]["deal_value"]["mean"] / by_source["basic"]["deal_value"]["mean"]
     assert ratio == pytest.approx(3, rel=0.2)
+
+
+def test_deals_that_skip_a_stage_pass_it_so_the_stages_multiply_to_the_win_rate(
+    tmp_path: Path,
+) -> None:
+    table = pd.read_csv(DATA / "b2b_export.csv")
+    won = table["Stage"] == "Closed Won"
+    history = table["Stage History"].fillna("")
+    # half of the won deals never recorded the middle stage: they went straight to the last
+    middle = calibrate.stage_order(history)[1]
+    skip = won & (table["Opportunity ID"] % 2 == 0)
+    table.loc[skip, "Stage History"] = history[skip].map(
+        lambda p: ">".join(s for s in p.split(">") if s.strip().lower() != middle)
+    )
+    path = tmp_path / "skips.csv"
+    table.to_csv(path, index=False)
+    cal = calibrate.calibrate(crm.read_export(path), "acme")
+    deals = crm.read_export(path).frame
+    closed = deals[deals["outcome"].isin(["won", "lost"])]
+    rate = math.prod(spec["success"] for spec in cal.data["stages"].values())
+    settled_rate = (closed["outcome"] == "won").mean()
+    assert rate == pytest.approx(settled_rate, abs=0.02)
+    assert any("skipped a stage" in line for line in cal.header)

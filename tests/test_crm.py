@@ -220,3 +220,18 @@ def test_deals_in_another_currency_are_converted_at_the_rate_given(tmp_path: Pat
     result = runner.invoke(app, ["calibrate", str(messy), "--rate", "USD", "--out",
                                  str(tmp_path / "x.yaml")])  # fmt: skip
     assert result.exit_code == 2 and "CODE=rate" in result.output
+
+
+def test_a_mapping_can_say_what_custom_stage_words_mean(tmp_path: Path) -> None:
+    mapping = tmp_path / "map.yaml"
+    mapping.write_text("open_stages: [Maybe later]\nlost_stages: [Closed Lost]\n")
+    before = crm.read_export(DATA / "messy_export.csv")
+    assert any("open_stages" in line for line in before.report_lines())  # the hint
+    deals = crm.read_export(DATA / "messy_export.csv", mapping)
+    assert "unknown outcome word 'maybe later'" not in deals.problems
+    assert len(deals.frame) == len(before.frame) + 1
+    kept = deals.frame[~deals.frame["id"].isin(before.frame["id"])]
+    assert kept["outcome"].tolist() == ["open"] and kept["closed"].isna().all()
+    mapping.write_text("open_stages: Maybe later\n")
+    with pytest.raises(crm.ExportError, match="open_stages is a list"):
+        crm.read_export(DATA / "messy_export.csv", mapping)

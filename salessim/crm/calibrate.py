@@ -284,18 +284,19 @@ def _fit_funnel(
     work_days = work_hours / 8 * 7 / 5  # calendar days that much work spans
     delay = (cycle - work_days).clip(lower=0)
     stages: dict[str, Any] = {}
+    # how far each deal got: the last stage of the funnel it reached (a won deal: past all);
+    # a deal that skipped a stage passed it, so the stages' rates multiply to the win rate
+    index = {name: k for k, name in enumerate(names)}
+    furthest = closed["stages"].map(lambda p: max((index.get(s, -1) for s in split_path(p)),
+                                                  default=-1))  # fmt: skip
+    furthest = furthest.where(closed["outcome"] != "won", len(names))
+    skipped = 0
     for k, stage in enumerate(names):
         if has_history:
-            reached = (
-                closed[closed["stages"].map(lambda p, s=stage: s in split_path(p))] if k else closed
-            )
-            later = names[k + 1 :]
-            passed = reached[
-                reached["outcome"].eq("won")
-                | reached["stages"].map(
-                    lambda p, later=later: any(s in split_path(p) for s in later)
-                )
-            ]
+            reached = closed[furthest >= k] if k else closed
+            passed = reached[furthest[reached.index] > k]
+            visited = reached["stages"].map(lambda p, s=stage: s in split_path(p))
+            skipped += int((~visited).sum()) if k else 0
         else:
             reached, passed = closed, closed[closed["outcome"] == "won"]
         n, w = len(reached), len(passed)
@@ -335,6 +336,11 @@ def _fit_funnel(
             f"Lost deals' cycle (not used: one cycle per stage in this format): {how}"
         )
     cal.data["stages"] = stages
+    if skipped:
+        cal.header.append(
+            f"{skipped:,} times a closed deal skipped a stage: counted as passing it (so the "
+            "stages' rates multiply to the win rate); its work there is still simulated."
+        )
     if not has_history:
         cal.header.append(
             "No stage history in the export: one stage 'sell' with the overall win probability."

@@ -141,6 +141,9 @@ class Deals:
             lines.append(f"  ignored: {', '.join(repr(c) for c in self.ignored)}")
         lines += [f"  dropped {n:,}: {why}" for why, n in self.problems.most_common()]
         lines += [f"  kept {n:,}: {why}" for why, n in self.notes.most_common()]
+        if any(why.startswith("unknown outcome word") for why in self.problems):
+            lines.append("  (say what an unknown word means in the mapping file, e.g. "
+                         "'open_stages: [Verbal commit]', or won_stages, lost_stages)")  # fmt: skip
         return lines
 
 
@@ -255,7 +258,7 @@ def read_export(path: str | Path, mapping_file: str | Path | None = None,
     table = _load_table(path)
     if "arrived_hours" in table.columns and "created_at" in table.columns:
         table = _from_lead_log(table)
-    mapping = _read_mapping(Path(mapping_file)) if mapping_file else None
+    mapping, stage_words = _read_mapping(Path(mapping_file)) if mapping_file else (None, {})
     names = [str(c) for c in table.columns]
     columns = find_columns(names, mapping)
     absent = {key for key, column in (mapping or {}).items() if column is None}
@@ -278,7 +281,7 @@ def read_export(path: str | Path, mapping_file: str | Path | None = None,
             f"{', '.join(names)}. Name them in a mapping file (--columns map.yaml, e.g. "
             "'created: Erstellt am') and try again."
         )
-    deals = _clean(table, columns, path, rates)
+    deals = _clean(table, columns, path, rates, stage_words)
     deals.ignored = [n for n in names if n not in columns.values()
                      and n not in deals.columns.get("closed", "").split(" / ")]  # fmt: skip
     deals.absent = [key for key in MATTERS if key not in deals.columns]
@@ -318,18 +321,32 @@ def as_of(deals: Deals, export_date: pd.Timestamp) -> None:
     deals.export_date = export_date.normalize() + pd.Timedelta(days=1, microseconds=-1)
 
 
-def _read_mapping(path: Path) -> dict[str, str | None]:
+# keys of a mapping file that list the outcome column's words for each outcome
+STAGE_LISTS = {"won_stages": "won", "lost_stages": "lost", "open_stages": "open"}
+
+
+def _read_mapping(path: Path) -> tuple[dict[str, str | None], dict[str, str]]:
+    """(field -> column or None, outcome word -> won/lost/open) of a mapping file."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ExportError(f"{path}: cannot read the column mapping: {exc}") from exc
+    lists = {k: data.pop(k) for k in STAGE_LISTS if isinstance(data, dict) and k in data}
     if not isinstance(data, dict) or not all(v is None or isinstance(v, str)
                                              for v in data.values()):  # fmt: skip
         raise ExportError(
             f"{path}: a column mapping is 'field: column name' per line, e.g. 'owner: Sales "
             "Rep', or 'field: ~' for a field the export does not have"
         )
-    return {str(k): (None if v is None else str(v)) for k, v in data.items()}
+    words: dict[str, str] = {}
+    for key, values in lists.items():
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ExportError(
+                f"{path}: {key} is a list of the outcome column's words, e.g. "
+                f"'{key}: [Verbal commit, Contract sent]'"
+            )
+        words.update({_norm(v): STAGE_LISTS[key] for v in values})
+    return {str(k): (None if v is None else str(v)) for k, v in data.items()}, words
 
 
 def day_first(*columns: pd.Series) -> bool:
@@ -420,7 +437,8 @@ def outcome_of(word: str, has_close: bool) -> str:
 
 
 def _clean(table: pd.DataFrame, columns: dict[str, str], path: Path,
-           rates: dict[str, float] | None = None) -> Deals:  # fmt: skip
+           rates: dict[str, float] | None = None,
+           stage_words: dict[str, str] | None = None) -> Deals:  # fmt: skip
     deals = Deals(pd.DataFrame(), str(path.name), columns, len(table))
     out = pd.DataFrame(index=table.index)
     out["id"] = (
@@ -458,7 +476,8 @@ def _clean(table: pd.DataFrame, columns: dict[str, str], path: Path,
         deals.notes[f"outcome from the won/not-won flag '{columns['outcome']}': not won with a "
                     "close date is lost, without one still open"] += len(table)  # fmt: skip
     else:
-        out["outcome"] = [outcome_of(w, pd.notna(c))
+        declared = stage_words or {}
+        out["outcome"] = [declared.get(_norm(w)) or outcome_of(w, pd.notna(c))
                           for w, c in zip(words, out["closed"], strict=True)]  # fmt: skip
     # an open deal's close date is the expected one, not something that happened
     out.loc[out["outcome"] == "open", "closed"] = pd.NaT
