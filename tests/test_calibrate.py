@@ -14,7 +14,9 @@ from typer.testing import CliRunner
 from salessim.cli import app
 from salessim.crm import calibrate
 from salessim.crm import export as crm
+from salessim.experiment import replications as experiment
 from salessim.scenario import loader
+from salessim.scenario.models import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -167,3 +169,28 @@ def test_deals_that_skip_a_stage_pass_it_so_the_stages_multiply_to_the_win_rate(
     settled_rate = (closed["outcome"] == "won").mean()
     assert rate == pytest.approx(settled_rate, abs=0.02)
     assert any("skipped a stage" in line for line in cal.header)
+
+
+def test_owners_who_get_more_deals_get_more_leads_in_the_simulation(tmp_path: Path) -> None:
+    table = pd.read_csv(DATA / "b2b_export.csv")
+    shared = calibrate.calibrate(crm.read_export(DATA / "b2b_export.csv"), "acme")
+    assert "routing" not in shared.data["stages"]["qualify"]  # a shared queue made that export
+    assert any("shared queue" in line for line in shared.header)
+    # Anna takes over Ben's and Eva's deals: about three times the others' volume
+    table["Opportunity Owner"] = table["Opportunity Owner"].replace(
+        {"Ben Ortiz": "Anna Berg", "Eva Lind": "Anna Berg"}
+    )
+    path = tmp_path / "anna.csv"
+    table.to_csv(path, index=False)
+    cal = calibrate.calibrate(crm.read_export(path), "acme")
+    stages = cal.data["stages"]
+    first, *later = list(stages)
+    weights = stages[first]["routing"]["weights"]
+    assert stages[first]["routing"]["rule"] == "weighted"
+    others = [w for name, w in weights.items() if name != "Anna Berg"]
+    assert weights["Anna Berg"] / np.mean(others) == pytest.approx(3, rel=0.2)
+    assert all(stages[s]["routing"] == {"rule": "owner"} for s in later)
+    scenario = Scenario.model_validate(cal.data)
+    leads = experiment.run(scenario, 3, seed=1, leads=True).leads
+    won = leads[(leads["outcome"] == "won") & (leads["kind"] == "new")]
+    assert (won["closed_by"] == "Anna Berg").mean() == pytest.approx(0.5, abs=0.08)

@@ -36,6 +36,9 @@ from salessim.defaults import DEFAULT_WORK_HOURS
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MIN_MONTHS_FOR_SEASONALITY = 24
 MIN_PRODUCT_DEALS = 30
+# owners' deals per month vary this much (coefficient of variation) in a shared queue with
+# sickness and vacations (0.12 in the shipped b2b example): beyond it, routing is weighted
+SHARE_CV = 0.2
 MIN_DEALS_FOR_PROFILES = 100
 Path_ = tuple[str | int, ...]
 
@@ -361,6 +364,42 @@ def active_owners(frame: pd.DataFrame) -> pd.DataFrame:
     return span
 
 
+def _fit_shares(cal: Calibration, frame: pd.DataFrame, span: pd.DataFrame) -> None:
+    """Who gets how many deals: when the active owners' deals per active month differ by more
+    than chance (chi-square, p < 0.01) and by more than absences in a shared queue make them
+    (a coefficient of variation above `SHARE_CV`), the first stage routes leads in proportion
+    to those rates (`weighted`) and each owner keeps their deals through the later stages."""
+    if len(span) < 2:
+        return
+    months = (span["max"] - span["min"]).map(lambda d: d.n).astype(float) + 1
+    counts = frame[frame["owner"].isin(span.index)].groupby("owner").size()
+    deals = counts.reindex(span.index, fill_value=0).astype(float)
+    rate = deals / months
+    cv = float(rate.std() / rate.mean()) if rate.mean() > 0 else 0.0
+    test = stats.chisquare(deals, months / months.sum() * deals.sum())
+    if cv <= SHARE_CV or test.pvalue >= 0.01:
+        cal.header.append(
+            f"Owners' deals per active month differ by a coefficient of variation of {cv:.2f} "
+            f"(chi-square p = {test.pvalue:.2g}): no more than chance or absences explain, so "
+            "leads go to a shared queue."
+        )
+        return
+    weights = (rate / rate.mean()).round(3)
+    names = list(cal.data["stages"])
+    cal.data["stages"][names[0]]["routing"] = {
+        "rule": "weighted",
+        "weights": {str(o): max(float(w), 0.001) for o, w in weights.items()},
+    }
+    cal.note(
+        ("stages", names[0], "routing"),
+        f"deals per active month of each owner / the mean (coefficient of variation {cv:.2f}, "
+        f"chi-square p = {test.pvalue:.2g}): leads are assigned in those proportions",
+    )
+    for name in names[1:]:
+        cal.data["stages"][name]["routing"] = {"rule": "owner"}
+        cal.note(("stages", name, "routing"), "the owner keeps the deal, as in a CRM")
+
+
 def shrunk_multipliers(wins: pd.Series, trials: pd.Series) -> tuple[pd.Series, float]:
     """Win-rate multipliers per person shrunk toward the team mean (beta-binomial, moments).
 
@@ -434,6 +473,7 @@ def _fit_people(
             else "(one owner, or differences no bigger than chance: all 1.0)"
         ),
     )
+    _fit_shares(cal, frame, span.loc[active])
     leavers = int((span["max"] < end_month - 1).sum())
     years = float(((span["max"] - span["min"]).map(lambda d: d.n) + 1).sum()) / 12
     hires = int((span["min"] > first.to_period("M")).sum())
