@@ -15,10 +15,12 @@ from salessim.cli import app
 from salessim.crm import backtest
 from salessim.crm import export as crm
 from salessim.experiment import replications as experiment
+from salessim.scenario import loader
 
 from .conftest import make_scenario
 
 DATA = Path(__file__).resolve().parent / "data"
+ROOT = DATA.parent.parent
 runner = CliRunner()
 
 
@@ -158,3 +160,38 @@ def test_the_bootstrap_draws_whole_months_and_widens_the_intervals() -> None:
     width = {k: (t["p90"] - t["p10"])[t["metric"] == "won"].mean() for k, t in
              (("one", one), ("many", many))}  # fmt: skip
     assert width["many"] > width["one"]
+
+
+@pytest.fixture(scope="module")
+def dated_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A year and a half of b2b_team as `run --leads` writes it: with each stage's entry time."""
+    scenario = loader.load(ROOT / "scenarios" / "b2b_team.yaml", {"horizon_days": 540})
+    leads = experiment.run(scenario, 1, seed=4, leads=True).leads
+    path = tmp_path_factory.mktemp("dated") / "leads.parquet"
+    leads.to_parquet(path)
+    return path
+
+
+def test_with_stage_entry_dates_open_deals_are_at_their_stage_and_follow_its_curves(
+    dated_log: Path,
+) -> None:
+    deals = crm.read_export(dated_log)
+    assert set(deals.entries) == {"qualify", "proposal", "close"}
+    assert "stage entry dates" in "\n".join(deals.report_lines())
+    cut = pd.Timestamp("2027-01-31")
+    known = backtest.known_at(deals, cut).frame
+    assert (known["entered.close"].dropna() < cut + pd.Timedelta(days=1)).all()  # no peeking
+    cal = backtest.fit.calibrate(backtest.known_at(deals, cut), "x", until=cut.date())
+    pipeline = backtest.pipeline_at(deals, cut, cal)
+    truth = known[known["outcome"] == "open"]
+    last = truth[[f"entered.{s}" for s in ("qualify", "proposal", "close")]].idxmax(axis=1)
+    assert [p["stage"] for p in pipeline] == [c.split(".")[1] for c in last]
+    assert all(0 <= p["in_stage_days"] <= p["age_days"] for p in pipeline)
+    curves, how = backtest.survival.fit(known, cut, list(cal.data["stages"]))
+    by_stage = curves["by_stage"]
+    # of the deals that entered a stage, the share finally won is the product of the success
+    # rates from there on: 0.6 at close, 0.5 x 0.6 at proposal, 0.5 x 0.5 x 0.6 at qualify
+    assert by_stage["close"]["won"][-1] == pytest.approx(0.6, abs=0.06)
+    assert by_stage["proposal"]["won"][-1] == pytest.approx(0.3, abs=0.05)
+    assert by_stage["qualify"]["won"][-1] == pytest.approx(0.15, abs=0.03)
+    assert "per stage" in how

@@ -3,9 +3,12 @@ conditioned on age, and the engine's opening pipeline following the curves."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from pydantic import ValidationError
 
 from salessim.crm import survival
@@ -99,3 +102,30 @@ def test_the_fitted_curves_are_valid_scenario_input() -> None:
     assert curves.won[-1] == pytest.approx(2 / 6, abs=1e-5)
     assert curves.lost[-1] == pytest.approx(1 / 6, abs=1e-5)
     assert "3 still open" in how
+
+
+def test_a_deal_with_its_time_in_stage_follows_that_stages_curves() -> None:
+    stage = next(iter(make_scenario().stages))
+    sure = {"age_days": [0, 5], "won": [0, 1.0], "lost": [0, 0]}  # every deal won within 5 days
+    pipeline = [{"stage": stage, "age_days": 30.0, "in_stage_days": 2.0, "value": 1.0},
+                {"stage": stage, "age_days": 30.0, "value": 1.0}]  # fmt: skip
+    scenario = make_scenario(leads=[{"source": "web", "per_day": 0}], pipeline=pipeline * 500,
+                             pipeline_survival={**CURVES, "by_stage": {stage: sure}},
+                             horizon_days=60)  # fmt: skip
+    leads = experiment.run(scenario, 1, seed=3, leads=True).leads.sort_values("lead")
+    timed, aged = leads.iloc[0::2], leads.iloc[1::2]  # in the order of the pipeline
+    assert (timed["outcome"] == "won").all()
+    assert (timed["ended_hours"] <= 3 * 24 + 1e-6).all()  # 5 days in the stage, 2 already spent
+    assert (aged["outcome"] == "open").all()  # 30 days old: older than any deal that closed
+
+
+def test_curves_for_a_stage_that_does_not_exist_are_refused(tmp_path: Path) -> None:
+    from salessim.scenario import loader
+    from salessim.scenario.loader import ScenarioError
+
+    data = make_scenario().model_dump(mode="json")
+    data["pipeline_survival"] = {**CURVES, "by_stage": {"meetng": CURVES}}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(ScenarioError, match="pipeline_survival.by_stage.meetng"):
+        loader.load(path)

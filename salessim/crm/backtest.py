@@ -98,13 +98,19 @@ def pipeline_at(deals: Deals, cutoff: pd.Timestamp, cal: fit.Calibration) -> lis
     values."""
     known = known_at(deals, cutoff).frame
     start = cutoff + pd.Timedelta(days=1)  # the simulation starts at midnight after the cut-off
-    first_stage = next(iter(cal.data["stages"]))
+    stages = list(cal.data["stages"])
+    dated = [s for s in stages if f"entered.{s}" in known]  # stages with entry dates
     out = []
     for _, deal in known[known["outcome"] == "open"].iterrows():
         entry: dict[str, Any] = {
-            "stage": first_stage,
+            "stage": stages[0],
             "age_days": round((start - deal["created"]).total_seconds() / 86400, 2),
         }
+        entries = {s: deal[f"entered.{s}"] for s in dated if pd.notna(deal[f"entered.{s}"])}
+        if entries:  # the stage it was in at the cut-off: the last one entered by then
+            stage, since = max(entries.items(), key=lambda item: item[1])
+            in_stage = round((start - since).total_seconds() / 86400, 2)
+            entry.update(stage=stage, in_stage_days=min(in_stage, entry["age_days"]))
         source = cal.source_of_product.get(deal["product"])
         if source is not None and len(cal.data["leads"]) > 1:
             entry["source"] = source
@@ -167,7 +173,7 @@ def _fitted(sample: Deals, deals: Deals, cut: pd.Timestamp, horizon_days: int,
             work_hours: float, name: str) -> fit.Calibration:  # fmt: skip
     """A calibration on `sample`, started the day after the cut-off from the deals open then."""
     cal = fit.calibrate(sample, name, work_hours, until=cut.date())
-    curves, how = survival.fit(sample.frame, cut)
+    curves, how = survival.fit(sample.frame, cut, list(cal.data["stages"]))
     cal.data.update(
         horizon_days=float(horizon_days),
         warmup_days=0.0,
@@ -175,7 +181,11 @@ def _fitted(sample: Deals, deals: Deals, cut: pd.Timestamp, horizon_days: int,
         pipeline_survival=curves,
     )
     cal.note(("warmup_days",), "none: the simulation starts from the deals open at the cut-off")
-    cal.note(("pipeline",), "deals open at the cut-off: their age and product")
+    cal.note(
+        ("pipeline",),
+        "deals open at the cut-off: their age and product (and, with stage "
+        "entry dates, their stage then and time in it)",
+    )
     cal.note(("pipeline_survival",), how)
     return cal
 

@@ -119,6 +119,7 @@ class Deals:
     currency: str = ""
     ignored: list[str] = field(default_factory=list)  # columns of the file used for nothing
     export_date: pd.Timestamp | None = None  # the day the export was taken, when given
+    entries: dict[str, str] = field(default_factory=dict)  # stage -> column of its entry date
 
     @property
     def end(self) -> pd.Timestamp:
@@ -135,6 +136,9 @@ class Deals:
         ]
         used = ", ".join(f"{key} = '{column}'" for key, column in self.columns.items())
         lines.append(f"  columns used: {used}")
+        if self.entries:
+            lines.append("  stage entry dates: " + ", ".join(
+                f"{stage} = '{column}'" for stage, column in self.entries.items()))  # fmt: skip
         if self.absent:
             lines.append(f"  no column for: {', '.join(self.absent)}")
         if self.ignored:
@@ -154,6 +158,20 @@ def _norm(text: object) -> str:
 def _short(name: object) -> str:
     """A header without Pipedrive's "Deal - " style prefix, normalised."""
     return re.sub(r"^(deal|opportunity|lead)\s+", "", _norm(name))
+
+
+ENTERED = re.compile(r"^(?:date )?entered (?:stage )?(.+?)(?: date| at| on)?$")
+
+
+def entry_columns(names: list[str]) -> dict[str, str]:
+    """Stage -> column holding the date each deal entered that stage ('Date entered Proposal',
+    'entered qualify'), as some CRMs (HubSpot) and salessim's lead log have them."""
+    found: dict[str, str] = {}
+    for name in names:
+        match = ENTERED.match(_norm(name))
+        if match:
+            found.setdefault(match.group(1).replace(" ", "_"), name)
+    return found
 
 
 def find_columns(names: list[str], mapping: dict[str, str | None] | None = None
@@ -245,7 +263,12 @@ def _from_lead_log(table: pd.DataFrame) -> pd.DataFrame:
         table = table[table["replication"] == table["replication"].min()]
     if "kind" in table:
         table = table[table["kind"] != "repeat"]
-    return table.copy()
+    table = table.copy()
+    start = pd.to_datetime(table["created_at"]) - pd.to_timedelta(table["arrived_hours"], unit="h")
+    for column in [c for c in table.columns if str(c).startswith("entered_hours.")]:
+        hours = pd.to_numeric(table.pop(column), errors="coerce")
+        table[f"entered {str(column).split('.', 1)[1]}"] = start + pd.to_timedelta(hours, unit="h")
+    return table
 
 
 def read_export(path: str | Path, mapping_file: str | Path | None = None,
@@ -283,7 +306,8 @@ def read_export(path: str | Path, mapping_file: str | Path | None = None,
         )
     deals = _clean(table, columns, path, rates, stage_words)
     deals.ignored = [n for n in names if n not in columns.values()
-                     and n not in deals.columns.get("closed", "").split(" / ")]  # fmt: skip
+                     and n not in deals.columns.get("closed", "").split(" / ")
+                     and n not in deals.entries.values()]  # fmt: skip
     deals.absent = [key for key in MATTERS if key not in deals.columns]
     if export_date is not None:
         as_of(deals, pd.Timestamp(export_date))
@@ -305,6 +329,8 @@ def frame_at(frame: pd.DataFrame, day: pd.Timestamp) -> tuple[pd.DataFrame, int,
     closed_later = frame["closed"] >= end
     frame.loc[closed_later, "outcome"] = "open"
     frame.loc[closed_later, "closed"] = pd.NaT
+    for column in [c for c in frame.columns if str(c).startswith("entered.")]:
+        frame.loc[frame[column] >= end, column] = pd.NaT  # a stage entered later
     return frame, int(later.sum()), int(closed_later.sum())
 
 
@@ -497,6 +523,9 @@ def _clean(table: pd.DataFrame, columns: dict[str, str], path: Path,
     out["stages"] = (
         table[columns["stages"]].fillna("").astype(str).str.strip() if "stages" in columns else ""
     )
+    for stage, column in entry_columns([str(c) for c in table.columns]).items():
+        out[f"entered.{stage}"] = parse_dates(table[column], dayfirst)
+        deals.entries[stage] = column
     keep = pd.Series(True, index=table.index)
 
     def drop(mask: pd.Series, reason: str) -> None:

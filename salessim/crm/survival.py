@@ -11,14 +11,14 @@ conditioned on the age it has reached (`scenario.models.PipelineSurvival`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from salessim.crm.export import cycle_days
-
 MAX_POINTS = 400  # points kept of the curves (evenly spread over the ages seen)
+MIN_STAGE_DEALS = 30  # deals that entered a stage for curves of its own
 
 
 def aalen_johansen(
@@ -41,13 +41,35 @@ def aalen_johansen(
             np.concatenate([[0.0], lost_by]))  # fmt: skip
 
 
-def fit(frame: pd.DataFrame, until: pd.Timestamp) -> tuple[dict[str, Any], str]:
+def fit(frame: pd.DataFrame, until: pd.Timestamp,
+        stages: Sequence[str] = ()) -> tuple[dict[str, Any], str]:  # fmt: skip
     """The `pipeline_survival` entry of a scenario fitted on the deals of `frame` (as known at
-    the end of `until`'s day), and how it was made, for the YAML comment."""
+    the end of `until`'s day), and how it was made, for the YAML comment. With stage entry
+    dates in the export (`entered.<stage>` columns), also one set of curves per stage of
+    `stages`, timed from the stage's entry, over the deals that entered it."""
     end = until.normalize() + pd.Timedelta(days=1)
+    entry, how = _curves(frame, frame["created"], end)
+    by_stage: dict[str, dict[str, Any]] = {}
+    for stage in stages:
+        column = f"entered.{stage}"
+        if column not in frame:
+            continue
+        entered = frame[frame[column].notna() & (frame[column] < end)]
+        if len(entered) >= MIN_STAGE_DEALS:
+            by_stage[stage], _ = _curves(entered, entered[column], end)
+    if by_stage:
+        entry["by_stage"] = by_stage
+        how += (f"; per stage from its entry date, for {', '.join(by_stage)} (at least "
+                f"{MIN_STAGE_DEALS} deals entered each)")  # fmt: skip
+    return entry, how
+
+
+def _curves(frame: pd.DataFrame, since: pd.Series, end: pd.Timestamp) -> tuple[dict[str, Any], str]:
+    """The curves of `frame`'s deals timed from `since` (creation, or a stage's entry)."""
     closed = frame["outcome"].isin(["won", "lost"])
-    age = ((end - frame["created"]).dt.total_seconds() / 86400).to_numpy()
-    durations = np.where(closed, cycle_days(frame).to_numpy(), age).clip(min=0.0)
+    age = ((end - since).dt.total_seconds() / 86400).to_numpy()
+    took = ((frame["closed"] - since).dt.total_seconds() / 86400).to_numpy()
+    durations = np.where(closed, took, age).clip(min=0.0)
     ages, won, lost = aalen_johansen(durations, frame["outcome"].to_numpy())
     if len(ages) > MAX_POINTS:
         keep = np.unique(np.linspace(0, len(ages) - 1, MAX_POINTS).round().astype(int))

@@ -63,7 +63,8 @@ class Inflow:
             lead = self._new_lead(k, 0.0, value, INF, u)
             self.opening_age[lead.id] = deal.age_days * 24
             if survival is not None and fate_rng is not None:
-                fate = survival.draw(deal.age_days, fate_rng.random(), fate_rng.random())
+                curves, age = survival.for_deal(deal.stage, deal.age_days, deal.in_stage_days)
+                fate = curves.draw(age, fate_rng.random(), fate_rng.random())
                 if fate is not None:  # else it stays open: a stale deal
                     days, kind = fate
                     self.at(days * 24, partial(self._fate, lead, kind))

@@ -77,6 +77,7 @@ def cross_check(data: Mapping[str, Any]) -> Found:
         *_check_people(data, parts.roles, parts.stages),
         *_window_problems(data),
         *_pipeline_problems(data, parts),
+        *_survival_problems(data, parts),
         *_routing_problems(parts),
     ]
 
@@ -265,6 +266,11 @@ def _pipeline_problems(data: Mapping[str, Any], p: _Parts) -> Found:
                     f"no lead source '{deal['source']}'; sources are: {', '.join(sources)}",
                 )
             )
+        in_stage, age = deal.get("in_stage_days"), deal.get("age_days", 0.0)
+        numbers = isinstance(in_stage, (int, float)) and isinstance(age, (int, float))
+        if numbers and in_stage > age:
+            found.append((f"pipeline[{i}].in_stage_days",
+                          f"cannot exceed its age_days ({age})"))  # fmt: skip
         if deal.get("created") is not None:  # a fitting date became age_days (scenario.py)
             found.append(
                 (
@@ -275,6 +281,15 @@ def _pipeline_problems(data: Mapping[str, Any], p: _Parts) -> Found:
                 )
             )
     return found
+
+
+def _survival_problems(data: Mapping[str, Any], p: _Parts) -> Found:
+    by_stage = _mapping(_mapping(data.get("pipeline_survival")).get("by_stage"))
+    return [
+        (f"pipeline_survival.by_stage.{name}", f"no stage '{name}'{_choices(name, p.stage_names)}")
+        for name in by_stage
+        if str(name) not in p.stages
+    ]
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:

@@ -530,15 +530,14 @@ class OpenDeal(Model):
         default=None, description="Its value; default: drawn from the source's deal value."
     )
     source: Name | None = Field(default=None, description="Its lead source; default: the first.")
+    in_stage_days: NonNegative | None = Field(
+        default=None,
+        description="Days since it entered its stage (for pipeline_survival.by_stage).",
+    )
 
 
-class PipelineSurvival(Model):
-    """How deals open on day 0 end, from their age: the share of deals won and lost by each
-    age (cumulative incidence curves, as `salessim calibrate` fits them on an export with the
-    Aalen-Johansen estimator). Each open deal of age a ends at the age where the curves, taken
-    from a on, reach a uniform draw: won or lost in the proportion in which deals of that age
-    ended; never, if the draw falls beyond the share that ever closed (a stale deal). Such a
-    deal takes no one's working time: the curves already carry how the team handled them."""
+class SurvivalCurves(Model):
+    """The share of deals won and the share lost by each age (cumulative incidence curves)."""
 
     age_days: list[NonNegative] = Field(
         min_length=2, description="Ages in days, from 0, increasing."
@@ -547,7 +546,7 @@ class PipelineSurvival(Model):
     lost: list[Probability] = Field(description="Share of deals lost by each age (not falling).")
 
     @model_validator(mode="after")
-    def _curves(self) -> PipelineSurvival:
+    def _curves(self) -> SurvivalCurves:
         n = len(self.age_days)
         if len(self.won) != n or len(self.lost) != n:
             raise ValueError(f"won and lost need one share per age ({n} ages)")
@@ -577,6 +576,30 @@ class PipelineSurvival(Model):
         won_step = self.won[j] - self.won[j - 1]
         kind = "won" if hi > lo and v * (hi - lo) < won_step else "lost"
         return max(when - age_days, 0.0), kind
+
+
+class PipelineSurvival(SurvivalCurves):
+    """How deals open on day 0 end, from their age: the share of deals won and lost by each
+    age (as `salessim backtest` fits them on an export with the Aalen-Johansen estimator).
+    Each open deal of age a ends at the age where the curves, taken from a on, reach a uniform
+    draw: won or lost in the proportion in which deals of that age ended; never, if the draw
+    falls beyond the share that ever closed (a stale deal). Such a deal takes no one's working
+    time: the curves already carry how the team handled them. A deal with `in_stage_days`
+    whose stage has curves in `by_stage` follows those instead, from its time in the stage."""
+
+    by_stage: dict[Name, SurvivalCurves] = Field(
+        default={},
+        description="Curves per stage, by days since a deal entered it (for deals whose "
+        "pipeline entry gives in_stage_days).",
+    )
+
+    def for_deal(self, stage: str, age_days: float,
+                 in_stage_days: float | None) -> tuple[SurvivalCurves, float]:  # fmt: skip
+        """The curves a deal follows and its age on them."""
+        curves = self.by_stage.get(stage)
+        if curves is not None and in_stage_days is not None:
+            return curves, in_stage_days
+        return self, age_days
 
 
 class Scenario(Model):
