@@ -596,6 +596,77 @@ def sweep(
 
 
 @app.command()
+def solve(
+    file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    target: Annotated[
+        str,
+        typer.Option("--target", help="What to meet, e.g. 'revenue >= 1.2M' or 'profit >= 150k'."),
+    ],
+    vary: Annotated[
+        list[str],
+        typer.Option("--vary", help="A setting to choose, key.path=low..high or =v1,v2,...; "
+                     "repeatable. Raising it must never lower the chance of the target."),
+    ],
+    confidence: Annotated[
+        float,
+        typer.Option("--confidence", min=0.01, max=0.999,
+                     help="Share of replications that must meet the target."),
+    ] = 0.8,
+    minimise: Annotated[
+        str, typer.Option("--minimise", help="Metric to make smallest (cost = cost_total).")
+    ] = "cost",
+    replications: ReplicationsOpt = 100,
+    seed: SeedOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder.")] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+    resume: ResumeOpt = False,
+) -> None:  # fmt: skip
+    """Find the cheapest team whose chance of meeting a target is at least the confidence.
+
+    Example: salessim solve scenarios/two_level.yaml --target 'revenue >= 1.2M'
+    --vary roles.designer.headcount=1..8 --vary roles.lead_manager.headcount=1..4
+    """
+    from salessim.experiment import results, whatif
+    from salessim.experiment import solve as solving
+
+    goal = guarded(lambda: solving.parse_target(target))
+    settings = dict(guarded(lambda: [solving.parse_vary(v) for v in vary]))
+    grid = whatif.combinations(settings)
+    scenarios = guarded(lambda: whatif.load_points(file, grid, BASE_FOLDERS))
+    by_point = {tuple(p.items()): sc for p, sc in zip(grid, scenarios, strict=True)}
+    folder = out or Path("results") / f"{file.stem}_solve"
+    widest = max(len(v) for v in settings.values())
+    runs = min(len(grid), len(grid) // widest * (math.ceil(math.log2(widest)) + 1) + 1)
+    with _locked(folder), tables.progress(err_console, quiet, runs, replications,
+                                          "point") as start:  # fmt: skip
+        seed = _start_folder(folder, force, resume, seed, "point_0")
+
+        def evaluate(point: dict[str, object]) -> RunResult:
+            index = grid.index(point)
+            return _durable_run(by_point[tuple(point.items())], file, folder / f"point_{index}",
+                                replications, seed, workers, start, False, scheduler,
+                                resume)  # fmt: skip
+
+        found = guarded(lambda: solving.solve(settings, goal, confidence, minimise, evaluate))
+        plan = solving.planner_answer(grid, scenarios, found)
+        if (
+            plan is not None
+            and plan.point is not None
+            and plan.point not in [t.point for t in found.tried]
+        ):
+            found.tried.append(solving.judge(plan.point, evaluate(plan.point), found))
+        text = solving.explain(found, plan, scenarios[0].currency)
+        guarded(lambda: results.write_csv(folder / "solve.csv", found.table()))
+        guarded(lambda: results.write_text(folder / "answer.txt", text + "\n"))
+    if not quiet:
+        out_console.print(text, highlight=False, markup=False)
+        out_console.print(f"Results in {folder}{os.sep} (seed {seed})", highlight=False)
+
+
+@app.command()
 def stress(
     file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     day: Annotated[
