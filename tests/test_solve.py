@@ -100,5 +100,6 @@ def test_the_command_prints_the_answer_the_runner_up_and_the_planner(
     assert "planner's answer" in answer and "Tried" in answer
     assert (out / "solve.csv").read_text().count("\n") >= 2
     bad = runner.invoke(app, ["solve", str(tiny_file), "--target", "won > 20", "--vary",
-                              "roles.designer.headcount=1..4", "--out", str(tmp_path / "x")])  # fmt: skip
+                              "roles.designer.headcount=1..4", "--out",
+                              str(tmp_path / "x")])  # fmt: skip
     assert bad.exit_code == 2 and "write it as 'metric >= value'" in bad.stderr
