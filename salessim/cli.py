@@ -96,6 +96,10 @@ SchedulerOpt = Annotated[
 ForceOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing results folder.")]
 ForceFileOpt = Annotated[bool, typer.Option("--force", help="Overwrite an existing file.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or table.")]
+XlsxOpt = Annotated[
+    bool,
+    typer.Option("--xlsx", help="Also write results.xlsx: the tables and a metadata sheet."),
+]
 MaxHoursOpt = Annotated[
     float,
     typer.Option("--max-hours", min=0, help="Refuse a batch estimated to take longer (hours)."),
@@ -225,6 +229,7 @@ def run_cmd(
     scheduler: SchedulerOpt = None,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
+    xlsx: XlsxOpt = False,
     leads: Annotated[
         bool, typer.Option("--leads", help="Also write leads.parquet: one row per lead (CRM-like).")
     ] = False,
@@ -252,7 +257,7 @@ def run_cmd(
         )
         result = _durable_run(scenario, file, folder, replications, seed, workers, start, leads,
                               scheduler, resume)  # fmt: skip
-        _report(folder, quiet)
+        _report(folder, quiet, xlsx)
     if not quiet:
         tables.print_runs(out_console, [result])
         _print_warmup_warnings([result])
@@ -425,9 +430,16 @@ def _stopped(exc: BaseException, kept: str, folder: Path) -> NoReturn:
     raise typer.Exit(EXIT_STOPPED) from None
 
 
-def _report(folder: Path, quiet: bool) -> None:
-    """Write the folder's report.html; the results are already safe, so a failure only warns."""
+def _report(folder: Path, quiet: bool, xlsx: bool = False) -> None:
+    """Write the folder's report.html (and with `xlsx`, results.xlsx); the results are already
+    safe, so a failure of the report only warns."""
+    from salessim.experiment import workbook
     from salessim.report import page as report
+
+    if xlsx:
+        book = guarded(lambda: workbook.write_workbook(folder))
+        if not quiet:
+            out_console.print(f"Workbook: {book}", highlight=False)
 
     try:
         target = report.write(folder)
@@ -480,6 +492,7 @@ def compare(
     scheduler: SchedulerOpt = None,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
+    xlsx: XlsxOpt = False,
     resume: ResumeOpt = False,
     max_hours: MaxHoursOpt = DEFAULT_MAX_HOURS,
     no_limit: NoLimitOpt = False,
@@ -514,7 +527,7 @@ def compare(
         guarded(lambda: results.write_csv(out / "comparison.csv", table))
         diffs = experiment.differences(runs)
         guarded(lambda: results.write_csv(out / "differences.csv", diffs))
-        _report(out, quiet)
+        _report(out, quiet, xlsx)
     if not quiet:
         tables.print_runs(out_console, runs)
         _print_warmup_warnings(runs)
@@ -552,6 +565,7 @@ def sweep(
     scheduler: SchedulerOpt = None,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
+    xlsx: XlsxOpt = False,
     resume: ResumeOpt = False,
     max_hours: MaxHoursOpt = DEFAULT_MAX_HOURS,
     no_limit: NoLimitOpt = False,
@@ -587,7 +601,7 @@ def sweep(
         if found is not None:
             text = found.sentence(scenarios[0].currency)
             guarded(lambda: results.write_text(folder / "break_even.txt", text + "\n"))
-        _report(folder, quiet)
+        _report(folder, quiet, xlsx)
     if not quiet:
         tables.print_sweep(out_console, table, settings, scenarios[0].currency)
         if found is not None:
@@ -622,6 +636,7 @@ def solve(
     scheduler: SchedulerOpt = None,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
+    xlsx: XlsxOpt = False,
     resume: ResumeOpt = False,
 ) -> None:  # fmt: skip
     """Find the cheapest team whose chance of meeting a target is at least the confidence.
@@ -661,6 +676,10 @@ def solve(
         text = solving.explain(found, plan, scenarios[0].currency)
         guarded(lambda: results.write_csv(folder / "solve.csv", found.table()))
         guarded(lambda: results.write_text(folder / "answer.txt", text + "\n"))
+        if xlsx:
+            from salessim.experiment import workbook
+
+            guarded(lambda: workbook.write_workbook(folder))
     if not quiet:
         out_console.print(text, highlight=False, markup=False)
         out_console.print(f"Results in {folder}{os.sep} (seed {seed})", highlight=False)
@@ -685,6 +704,7 @@ def stress(
     scheduler: SchedulerOpt = None,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
+    xlsx: XlsxOpt = False,
     resume: ResumeOpt = False,
     max_hours: MaxHoursOpt = DEFAULT_MAX_HOURS,
     no_limit: NoLimitOpt = False,
@@ -713,7 +733,7 @@ def stress(
                               resume)  # fmt: skip
         table, _, _ = whatif.stress(scenario, run_variant, when, days)
         guarded(lambda: results.write_csv(folder / "stress.csv", table))
-        _report(folder, quiet)
+        _report(folder, quiet, xlsx)
     if not quiet:
         out_console.print(
             f"Each person {'absent ' + tables.plain(days) + ' days' if days else 'leaves'} "
@@ -836,6 +856,7 @@ def backtest_cmd(
     workers: WorkersOpt = None,
     force: ForceOpt = False,
     quiet: QuietOpt = False,
+    xlsx: XlsxOpt = False,
 ) -> None:
     """Fit on the deals up to a day, simulate the months after it, compare with what happened.
 
@@ -867,7 +888,7 @@ def backtest_cmd(
         guarded(lambda: results.write_csv(folder / "coverage.csv", cover.reset_index()))
         errors = backtesting.forecast_errors(done.table)
         guarded(lambda: results.write_csv(folder / "forecast_errors.csv", errors))
-        _report(folder, quiet)
+        _report(folder, quiet, xlsx)
     if not quiet:
         rows = _backtest_rows(done.table, done.run.scenario.currency)
         keys = [tables.Column(c, list(rows[c]), right=False) for c in ("month", "metric")]

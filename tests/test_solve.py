@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -93,8 +94,9 @@ def test_the_command_prints_the_answer_the_runner_up_and_the_planner(
     out = tmp_path / "solved"
     result = runner.invoke(app, ["solve", str(tiny_file), "--target", "won >= 20", "--vary",
                                  "roles.designer.headcount=1..4", "-n", "20", "--seed", "2",
-                                 "-q", "--out", str(out)])  # fmt: skip
+                                 "-q", "--xlsx", "--out", str(out)])  # fmt: skip
     assert result.exit_code == 0, result.output
+    assert "solve" in pd.ExcelFile(out / "results.xlsx").sheet_names
     answer = (out / "answer.txt").read_text(encoding="utf-8")
     assert answer.startswith("Answer for won >= 20 in at least 80% of replications")
     assert "planner's answer" in answer and "Tried" in answer
