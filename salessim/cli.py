@@ -16,6 +16,7 @@ import shutil
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
@@ -31,7 +32,8 @@ if TYPE_CHECKING:  # imported where they are used, so `salessim --help` starts q
 
     from salessim.crm import export as crm
     from salessim.experiment import replications as experiment
-    from salessim.experiment.replications import RunResult
+    from salessim.experiment.precision import Reached
+    from salessim.experiment.replications import Replication, RunResult
     from salessim.scenario.models import Scenario
 
 app = typer.Typer(
@@ -78,6 +80,32 @@ def main_options(
 
 
 ReplicationsOpt = Annotated[int, typer.Option("-n", "--replications", min=1, help="Replications.")]
+AUTO = 0  # `-n auto`: as many replications as --precision needs
+
+
+def _replications(text: str) -> int:
+    if str(text).strip().lower() == "auto":
+        return AUTO
+    try:
+        n = int(text)
+    except ValueError:
+        raise typer.BadParameter(f"'{text}' is not a whole number, or auto") from None
+    if n < 1:
+        raise typer.BadParameter(f"{n}: at least 1 replication, or auto")
+    return n
+
+
+AutoReplicationsOpt = Annotated[
+    int,
+    typer.Option("-n", "--replications", parser=_replications, metavar="N|auto",
+                 help="Replications, or auto: as many as --precision needs."),
+]  # fmt: skip
+PrecisionOpt = Annotated[
+    str | None,
+    typer.Option("--precision", help="With -n auto: the relative half-width of the 95% "
+                 "intervals to reach for revenue, profit and deals (and their differences), "
+                 "e.g. 5%."),
+]  # fmt: skip
 SeedOpt = Annotated[int | None, typer.Option("--seed", help="Root seed; random if omitted.")]
 WorkersOpt = Annotated[
     int | None,
@@ -222,7 +250,8 @@ def _run_one(
 @app.command("run")
 def run_cmd(
     file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
-    replications: ReplicationsOpt = 100,
+    replications: AutoReplicationsOpt = 100,
+    precision: PrecisionOpt = None,
     seed: SeedOpt = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder.")] = None,
     workers: WorkersOpt = None,
@@ -247,18 +276,26 @@ def run_cmd(
     Example: salessim run scenarios/two_level.yaml -n 200 --seed 1
     """
     scenario = load(file)
-    check_size([scenario], replications, workers, max_hours, no_limit, leads)
+    target = _precision(replications, precision, resume)
+    check_size([scenario], replications or 100, workers, max_hours, no_limit, leads)
     folder = out or default_out(scenario.name)
+    reached = None
     with _locked(folder), tables.progress(err_console, quiet, 1, replications) as start:
         seed = (
             _start_folder(folder.parent, False, True, seed, folder.name)
             if resume
             else (_start_folder(folder, force, False, seed, ""))
         )
-        result = _durable_run(scenario, file, folder, replications, seed, workers, start, leads,
-                              scheduler, resume)  # fmt: skip
+        if target is not None:
+            [result], reached = _auto_runs([scenario], [file], [folder], target, seed, workers,
+                                           leads)  # fmt: skip
+        else:
+            result = _durable_run(scenario, file, folder, replications, seed, workers, start,
+                                  leads, scheduler, resume)  # fmt: skip
         _report(folder, quiet, xlsx)
     if not quiet:
+        if reached is not None:
+            out_console.print(reached.sentence(), highlight=False)
         tables.print_runs(out_console, [result])
         _print_warmup_warnings([result])
         out_console.print(f"Results in {folder}{os.sep} (seed {result.seed})", highlight=False)
@@ -430,6 +467,53 @@ def _stopped(exc: BaseException, kept: str, folder: Path) -> NoReturn:
     raise typer.Exit(EXIT_STOPPED) from None
 
 
+def _precision(replications: int, precision: str | None, resume: bool) -> float | None:
+    """The relative half-width asked for with -n auto (None for a fixed -n)."""
+    if replications != AUTO:
+        if precision is not None:
+            fail("Error: --precision goes with -n auto (a fixed -n already says how many)")
+        return None
+    if precision is None:
+        fail("Error: -n auto needs --precision, e.g. --precision 5%")
+    if resume:
+        fail("Error: --resume continues a fixed -n; an -n auto run starts again")
+    text = str(precision).strip()
+    try:
+        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < 1:
+        fail(f"Error: --precision {precision}: a share between 0 and 1, or a percentage such as "
+             "5%")  # fmt: skip
+    return value
+
+
+def _auto_runs(scenarios: Sequence[Scenario], files: Sequence[Path], folders: Sequence[Path],
+               target: float, seed: int, workers: int | None,
+               leads: bool) -> tuple[list[RunResult], Reached]:  # fmt: skip
+    """Runs extended until the precision holds (`precision.run_to_precision`), then written."""
+    from salessim.experiment import precision as precise
+    from salessim.experiment import replications as experiment
+    from salessim.experiment import results
+
+    cores = workers or os.cpu_count() or 1
+    kept: list[list[Replication]] = [[] for _ in scenarios]
+
+    def run_to(n: int) -> list[RunResult]:
+        return [experiment.run(sc, n, seed, cores, source=str(f), leads=leads, done=list(k),
+                               on_chunk=k.extend)
+                for sc, f, k in zip(scenarios, files, kept, strict=True)]  # fmt: skip
+
+    def write(run: RunResult, folder: Path, reached: Reached) -> None:
+        results.write_run(run, folder, force=True)
+        results.write_text(folder / "precision.txt", reached.sentence() + "\n")
+
+    runs, reached = guarded(lambda: precise.run_to_precision(run_to, target))
+    for run, folder in zip(runs, folders, strict=True):
+        guarded(partial(write, run, folder, reached))
+    return runs, reached
+
+
 def _report(folder: Path, quiet: bool, xlsx: bool = False) -> None:
     """Write the folder's report.html (and with `xlsx`, results.xlsx); the results are already
     safe, so a failure of the report only warns."""
@@ -483,7 +567,8 @@ ResumeOpt = Annotated[
 @app.command()
 def compare(
     files: Annotated[list[Path], typer.Argument(help="Two or more scenario YAML files.")],
-    replications: ReplicationsOpt = 100,
+    replications: AutoReplicationsOpt = 100,
+    precision: PrecisionOpt = None,
     seed: SeedOpt = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Results folder.")] = Path(
         "results/comparison"
@@ -515,11 +600,16 @@ def compare(
             f"Error: scenario names must differ to be compared; {', '.join(twice)} is given "
             "more than once (the same file twice, or two files with the same `name:`)"
         )
-    check_size(scenarios, replications, workers, max_hours, no_limit)
+    target = _precision(replications, precision, resume)
+    check_size(scenarios, replications or 100, workers, max_hours, no_limit)
+    reached = None
     with _locked(out), tables.progress(err_console, quiet, len(files), replications) as start:
         seed = _start_folder(out, force, resume, seed, names[0])
         runs: list[RunResult] = []
-        for scenario, path in zip(scenarios, files, strict=True):
+        if target is not None:
+            folders = [out / scenario.name for scenario in scenarios]
+            runs, reached = _auto_runs(scenarios, files, folders, target, seed, workers, False)
+        for scenario, path in zip(scenarios if target is None else [], files, strict=False):
             folder = out / scenario.name
             runs.append(_durable_run(scenario, path, folder, replications, seed, workers, start,
                                      False, scheduler, resume))  # fmt: skip
@@ -529,6 +619,8 @@ def compare(
         guarded(lambda: results.write_csv(out / "differences.csv", diffs))
         _report(out, quiet, xlsx)
     if not quiet:
+        if reached is not None:
+            out_console.print(reached.sentence(), highlight=False)
         tables.print_runs(out_console, runs)
         _print_warmup_warnings(runs)
         print_verdicts(diffs)
