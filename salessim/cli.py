@@ -477,15 +477,7 @@ def _precision(replications: int, precision: str | None, resume: bool) -> float 
         fail("Error: -n auto needs --precision, e.g. --precision 5%")
     if resume:
         fail("Error: --resume continues a fixed -n; an -n auto run starts again")
-    text = str(precision).strip()
-    try:
-        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
-    except ValueError:
-        value = math.nan
-    if not 0 < value < 1:
-        fail(f"Error: --precision {precision}: a share between 0 and 1, or a percentage such as "
-             "5%")  # fmt: skip
-    return value
+    return _share(str(precision), "--precision")
 
 
 def _auto_runs(scenarios: Sequence[Scenario], files: Sequence[Path], folders: Sequence[Path],
@@ -775,6 +767,91 @@ def solve(
     if not quiet:
         out_console.print(text, highlight=False, markup=False)
         out_console.print(f"Results in {folder}{os.sep} (seed {seed})", highlight=False)
+
+
+@app.command()
+def sensitivity(
+    file: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    vary: Annotated[
+        str, typer.Option("--vary", help="How much lower and higher each input is set, e.g. 20%.")
+    ] = "20%",
+    inputs: Annotated[
+        list[str] | None,
+        typer.Option("--input", help="Only this input (key.path, repeatable); default: every "
+                     "numeric setting in the file."),
+    ] = None,
+    metric: Annotated[
+        str, typer.Option("--metric", help="Metric to rank the effects on.")
+    ] = "profit",
+    replications: ReplicationsOpt = 50,
+    seed: SeedOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder.")] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
+    force: ForceOpt = False,
+    quiet: QuietOpt = False,
+    xlsx: XlsxOpt = False,
+    resume: ResumeOpt = False,
+) -> None:  # fmt: skip
+    """Set each numeric input lower and higher, one at a time, and rank what the metric depends on.
+
+    Example: salessim sensitivity scenarios/two_level.yaml --vary 20% --metric profit -n 50
+    """
+    from salessim.experiment import results
+    from salessim.experiment import sensitivity as sens
+    from salessim.scenario import loader
+    from salessim.scenario.yamlfile import load_data
+
+    share = _share(vary, "--vary")
+    data, _ = guarded(lambda: load_data(file, BASE_FOLDERS))
+    items = sens.inputs(data)
+    if inputs:
+        known = {item.path: item for item in items}
+        unknown = [i for i in inputs if i not in known]
+        if unknown:
+            fail(f"Error: --input {unknown[0]}: not a numeric setting given in {file} (some are: "
+                 f"{', '.join(list(known)[:8])})")  # fmt: skip
+        items = [known[i] for i in inputs]
+    folder = out or Path("results") / f"{file.stem}_sensitivity"
+    runs = 1 + 2 * len(items)
+    with _locked(folder), tables.progress(err_console, quiet, runs, replications,
+                                          "variant") as start:  # fmt: skip
+        seed = _start_folder(folder, force, resume, seed, "run_0")
+        subfolders = [folder / f"run_{i}" for i in range(runs)]
+        run = _runner(subfolders, file, replications, seed, workers, start, scheduler, resume)
+        try:
+            done = guarded(lambda: sens.sensitivity(
+                items, share, metric, lambda o: loader.load(file, o, BASE_FOLDERS),
+                run))  # fmt: skip
+        except KeyError:
+            fail(f"Error: --metric {metric}: no such metric (see docs/metrics.md)")
+        guarded(lambda: results.write_csv(folder / "sensitivity.csv", done.table))
+        how = {"metric": metric, "share": share, "replications": replications,
+               "skipped": done.skipped}  # fmt: skip
+        guarded(lambda: results.write_text(folder / "sensitivity.json", json.dumps(how, indent=2)))
+        _report(folder, quiet, xlsx)
+    if not quiet:
+        for row in done.table.head(10).itertuples():
+            out_console.print(f"{row.rank:>2}. {row.input}: {row.low_value:g} -> {row.low:,.4g}, "
+                              f"{row.high_value:g} -> {row.high:,.4g} {metric} (as given "
+                              f"{row.baseline:,.4g})", highlight=False, markup=False)  # fmt: skip
+        if done.skipped:
+            out_console.print(f"Unchanged by {share:.0%} (whole numbers): "
+                              f"{', '.join(done.skipped)}", highlight=False,
+                              markup=False)  # fmt: skip
+        out_console.print(f"Results in {folder}{os.sep} (seed {seed})", highlight=False)
+
+
+def _share(text: str, option: str) -> float:
+    """'20%' or '0.2' as 0.2."""
+    text = str(text).strip()
+    try:
+        value = float(text.rstrip("%")) / (100 if text.endswith("%") else 1)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < 1:
+        fail(f"Error: {option} {text}: a share between 0 and 1, or a percentage such as 5%")
+    return value
 
 
 @app.command()

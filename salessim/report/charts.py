@@ -18,7 +18,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from salessim.numbers import plain
+from salessim.numbers import metric_kind, plain
 
 PALETTE = (
     "#4C78A8",
@@ -340,6 +340,36 @@ def stress_bars(table: pd.DataFrame, currency: str, colours: dict[str, str]) -> 
     )
     fig.update_yaxes(_positions(people))
     fig.update_xaxes(title=f"Revenue lost against the unchanged team ({currency})", tickformat="~s")
+    return fig
+
+
+def tornado(table: pd.DataFrame, metric: str, share: float, replications: int,
+            currency: str) -> go.Figure:  # fmt: skip
+    """The sensitivity table as a tornado: per input, the change of the metric's mean from the
+    baseline when the input is lower and when it is higher, largest swing on top."""
+    ranked = table.sort_values("swing")
+    names = [str(n) for n in ranked["input"]]
+    money = metric_kind(metric) == "money"
+    unit = f" ({currency})" if money else ""
+    fig = _figure(f"What {metric} depends on most: each input {share:.0%} lower and higher",
+                  height=max(300, 80 + 30 * len(ranked)), showlegend=True)  # fmt: skip
+    for side, colour, label in (("low", "#d62728", f"input {share:.0%} lower"),
+                                ("high", "#1f77b4", f"input {share:.0%} higher")):  # fmt: skip
+        fig.add_trace(go.Bar(
+            y=list(range(len(names))), x=ranked[f"{side}_diff"], orientation="h", name=label,
+            marker_color=colour, base=0,
+            customdata=ranked[[f"{side}_value", f"{side}_diff_low", f"{side}_diff_high"]],
+            hovertext=[html.escape(n) for n in names],
+            hovertemplate="%{hovertext} = %{customdata[0]:,.4g}: %{x:,.4g}" + unit
+            + " (95% CI %{customdata[1]:,.4g} to %{customdata[2]:,.4g})<extra></extra>",
+        ))  # fmt: skip
+    fig.update_layout(barmode="overlay")
+    fig.update_yaxes(_positions(names))
+    fig.update_xaxes(
+        title=f"Change in mean {metric}{unit} from the scenario as given, over the measured "
+        f"window ({replications} replications, same random numbers)",
+        tickformat="~s" if money else "~g",
+    )
     return fig
 
 

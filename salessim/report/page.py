@@ -64,6 +64,8 @@ class Folder:
     labels: list[str] = field(default_factory=list)  # every sweep point, drawn or not
     backtest: pd.DataFrame | None = None
     break_even: str = ""  # a sweep --against's sentence on where the verdict flips
+    sensitivity: pd.DataFrame | None = None
+    sensitivity_how: dict[str, object] = field(default_factory=dict)  # sensitivity.json
 
 
 def _read_json(path: Path) -> dict[str, object]:
@@ -169,8 +171,16 @@ def _read_backtest(folder: Path, table: pd.DataFrame) -> Folder:
     return Folder("backtest", [run], backtest=table, runs_total=1)
 
 
+def _read_sensitivity(folder: Path, table: pd.DataFrame) -> Folder:
+    run = read_run(folder / "run_0", "the scenario as given")
+    how = _read_json(folder / "sensitivity.json")
+    return Folder("sensitivity", [run], sensitivity=table, sensitivity_how=how,
+                  runs_total=1 + 2 * len(table))  # fmt: skip
+
+
 KINDS = (("comparison.csv", _read_compare), ("sweep.csv", _read_sweep),
-         ("stress.csv", _read_stress), ("backtest.csv", _read_backtest))  # fmt: skip
+         ("stress.csv", _read_stress), ("backtest.csv", _read_backtest),
+         ("sensitivity.csv", _read_sensitivity))  # fmt: skip
 """The table each command writes at the top of its folder, and how to read that folder."""
 
 
@@ -287,6 +297,7 @@ def _title(found: Folder) -> str:
         "sweep": f"Sweep of {first}",
         "stress": f"Key-person test of {first}",
         "backtest": f"Backtest of a calibration: {first}",
+        "sensitivity": f"Sensitivity of {first}",
     }[found.kind]
 
 
@@ -387,6 +398,15 @@ SWEEP_HOW = (
 )
 
 
+TORNADO_HOW = (
+    "each bar is one input: its left end is the metric's mean with that input lower by the "
+    "share, its right end with it higher (the colours say which), every other input as in the "
+    "file and the same random numbers; the longest bars at the top are the inputs the answer "
+    "depends on most. An input whose bar is short can be rough; one at the top deserves a "
+    "better estimate."
+)
+
+
 def _extra_charts(found: Folder, currency: str) -> list[str]:
     """The chart of a stress test, a backtest or a sweep, when the folder holds one."""
     parts = []
@@ -396,6 +416,12 @@ def _extra_charts(found: Folder, currency: str) -> list[str]:
                             STRESS_HOW))  # fmt: skip
     if found.backtest is not None:
         parts.append(_backtest_chart(found.backtest, currency))
+    if found.sensitivity is not None and not found.sensitivity.empty:
+        said = found.sensitivity_how
+        figure = charts.tornado(found.sensitivity, str(said["metric"]),
+                                float(str(said["share"])), int(str(said["replications"])),
+                                currency)  # fmt: skip
+        parts.append(_chart(figure, "tornado", TORNADO_HOW))
     if found.sweep is not None:
         shades = [charts.colour(i) if i < MAX_RUNS_DRAWN else "#999999"
                   for i in range(len(found.labels))]  # fmt: skip
