@@ -70,7 +70,8 @@ def stress(
     absent_days: float | None = None,
 ) -> WhatIf:
     """Each person removed in turn on `day` (default: 90 days after the warm-up), or absent for
-    `absent_days`; `table` ranks them by revenue lost, `runs` is the baseline then each variant."""
+    `absent_days`; `table` ranks them by profit lost (then revenue lost), `runs` is the baseline
+    then each variant."""
     when = whatif.default_stress_day(scenario) if day is None else day
     seed = fresh_seed() if seed is None else seed
     table, baseline, variants = whatif.stress(

@@ -175,13 +175,31 @@ def load(path: Path, overrides: dict[str, object] | None = None) -> Scenario:
 VERDICT_METRICS = ("revenue", "profit", "won", "lead_to_won", "top_person_revenue_share")
 
 
-def print_verdicts(diffs: pd.DataFrame) -> None:
-    """Plain sentences for the headline metrics whose paired interval excludes zero."""
+def print_verdicts(diffs: pd.DataFrame, runs: Sequence[RunResult]) -> None:
+    """The three-line conclusion, then plain sentences for the headline metrics: in money a
+    year where the paired interval excludes zero, and saying so where it does not."""
+    from salessim.experiment import replications as experiment
+    from salessim.experiment import verdicts
+
+    currency, years = runs[0].scenario.currency, experiment.window_years(runs[0].scenario)
+    lines = verdicts.conclusion(diffs, currency, years)
+    if lines:
+        out_console.print("In short:", highlight=False)
+        for line in lines:
+            out_console.print(f"  {line}", markup=False, highlight=False)
     chosen = diffs[diffs["metric"].isin(VERDICT_METRICS) & (diffs["verdict"] != "")]
     if chosen.empty:
         out_console.print("No headline difference is clear at 95% (try more replications).")
     for text in chosen["verdict"]:
         out_console.print(f"- {text}", markup=False, highlight=False)
+    for row in diffs[diffs["metric"].isin(verdicts.HEADLINE)].to_dict("records"):
+        found = verdicts.Difference(str(row["scenario"]), str(row["baseline"]), str(row["metric"]),
+                                    float(row["mean"]), float(row["baseline_mean"]),
+                                    float(row["diff"]), float(row["diff_low"]),
+                                    float(row["diff_high"]), years)  # fmt: skip
+        text = verdicts.unclear(found, currency)
+        if text:
+            out_console.print(f"- {text}", markup=False, highlight=False)
 
 
 def default_out(name: str) -> Path:
@@ -615,7 +633,7 @@ def compare(
             out_console.print(reached.sentence(), highlight=False)
         tables.print_runs(out_console, runs)
         _print_warmup_warnings(runs)
-        print_verdicts(diffs)
+        print_verdicts(diffs, runs)
         out_console.print(f"Results in {out}{os.sep} (seed {seed})", highlight=False)
 
 

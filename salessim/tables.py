@@ -177,15 +177,21 @@ def _signed(text: str, value: float) -> str:
 
 
 def print_stress(console: Console, table: pd.DataFrame, currency: str) -> None:
-    """People ranked by the revenue lost when they go, with the 95% interval."""
+    """People ranked by the profit lost when they go (then the revenue lost), with the 95%
+    intervals."""
     names = table["name"] if "name" in table else table["person"]
     shown = [seat if name == seat else f"{name} ({seat})"
              for seat, name in zip(table["person"], names, strict=True)]  # fmt: skip
-    bounds = zip(table["revenue_lost_low"], table["revenue_lost_high"], strict=True)
-    interval = [f"{_money(lo)} to {_money(hi)}" for lo, hi in bounds]
+
+    def interval(kind: str) -> list[str]:
+        bounds = zip(table[f"{kind}_lost_low"], table[f"{kind}_lost_high"], strict=True)
+        return [f"{_money(lo)} to {_money(hi)}" for lo, hi in bounds]
+
     values = [
+        Column(f"Profit lost\n({currency})", [_money(v) for v in table["profit_lost"]]),
+        Column("95% CI", interval("profit")),
         Column(f"Revenue lost\n({currency})", [_money(v) for v in table["revenue_lost"]]),
-        Column("95% CI", interval),
+        Column("95% CI ", interval("revenue")),
         Column("Share of\nrevenue", [human(v, "ratio") for v in table["revenue_lost_share"]]),
         Column("Customers\nlost", [human(v, "count") for v in table["customers_lost_with_owner"]]),
         Column("Recovery\n(days)", [human(v, "count") for v in table["recovery_days"]]),

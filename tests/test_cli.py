@@ -239,4 +239,5 @@ def test_a_normal_run_prints_no_warning(tmp_path: Path) -> None:
     widths = [len(line) for line in done.stdout.splitlines()]
     assert max(widths) <= 80 and "…" not in done.stdout
     assert "Profit (EUR)" in done.stdout
-    assert "EUR more revenue than super_seller" in done.stdout  # a verdict in money
+    assert "EUR more revenue a year than super_seller" in done.stdout  # a verdict in money
+    assert "In short:" in done.stdout

@@ -104,7 +104,7 @@ def test_paired_difference_gives_a_plain_verdict() -> None:
     ).set_index("metric")
     assert diffs.loc["won", "diff_low"] > 0
     assert diffs.loc["won", "verdict"].startswith("three has")
-    assert "more deals won than tiny" in diffs.loc["won", "verdict"]
+    assert "more deals won a year than tiny" in diffs.loc["won", "verdict"]
 
 
 def test_result_files_are_readable_by_others(tiny: Scenario, tmp_path: Path) -> None:

@@ -39,7 +39,8 @@ def test_the_inputs_are_the_numbers_the_file_gives(tmp_path: Path) -> None:
     data, _ = load_data(path)
     found = {i.path: i for i in sens.inputs(data)}
     assert set(found) == {
-        "deal_value", "leads[0].per_day", "leads[0].cost_per_lead", "stages.qualify.work_hours", "stages.qualify.success",
+        "deal_value", "leads[0].per_day", "leads[0].cost_per_lead",
+        "stages.qualify.work_hours", "stages.qualify.success",
         "stages.meeting.work_hours.mean", "stages.meeting.success",
         "roles.lead_manager.headcount", "roles.designer.headcount",
         "roles.designer.salary_month",

@@ -84,3 +84,22 @@ def test_stress_day_as_a_date_or_a_number() -> None:
     for bad in ("2025-12-01", "300", "soon"):
         with pytest.raises(SalessimError, match="--day"):
             whatif.day_number(scenario, bad)
+
+
+def test_stress_ranks_by_profit_lost_with_names_and_counts_the_pay_saved() -> None:
+    from .conftest import make_scenario
+
+    sc = make_scenario(
+        horizon_days=120,
+        roles={"lead_manager": {"headcount": 1, "salary_month": 2000},
+               "designer": {"headcount": 2, "salary_month": 9000,
+                            "people": [{"name": "Ada"}, {"name": "Bo"}]}},
+    )  # fmt: skip
+    table, _, _ = whatif.stress(sc, lambda s: experiment.run(s, 10, seed=3), day=30)
+    assert list(table["profit_lost"]) == sorted(table["profit_lost"], reverse=True)
+    assert set(table["name"]) >= {"Ada", "Bo"}
+    # a designer who leaves is replaced 45 days later (the default hire_days): 45 days of a
+    # 9,000-a-month pay are saved, so the profit lost is the revenue lost less that
+    ada = table.set_index("name").loc["Ada"]
+    saved = 9000 * 45 / (365 / 12)
+    assert ada["profit_lost"] == pytest.approx(ada["revenue_lost"] - saved, rel=1e-6)

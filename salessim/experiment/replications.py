@@ -398,6 +398,11 @@ def paired_differences(baseline: RunResult, other: RunResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=DIFF_COLUMNS)
 
 
+def window_years(scenario: Scenario) -> float:
+    """Years of the measured window (the horizon after the warm-up)."""
+    return (scenario.horizon_days - scenario.warmup_days) / 365
+
+
 def _nanmean(values: np.ndarray) -> float:
     values = values[~np.isnan(values)]
     return float(values.mean()) if len(values) else math.nan
@@ -413,7 +418,7 @@ def _difference_row(baseline: RunResult, other: RunResult, metric: str, d: np.nd
     verdict = ""
     if n > 1:
         found = Difference(other.scenario.name, baseline.scenario.name, metric, mean, base_mean,
-                           diff, lo, hi)  # fmt: skip
+                           diff, lo, hi, window_years(baseline.scenario))  # fmt: skip
         verdict = verdicts.verdict(found, other.scenario.currency)
     return [other.scenario.name, baseline.scenario.name, metric, base_mean, mean, diff, lo, hi,
             *rel, n, verdict]  # fmt: skip

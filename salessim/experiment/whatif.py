@@ -251,7 +251,8 @@ def _cell(frame: pd.DataFrame, metric: str, col: str) -> float:
     return float(frame.at[metric, col])  # type: ignore[arg-type]
 
 
-STRESS_COLUMNS = ["person", "name", "role", "revenue_lost", "revenue_lost_low", "revenue_lost_high",
+STRESS_COLUMNS = ["person", "name", "role", "profit_lost", "profit_lost_low", "profit_lost_high",
+                  "revenue_lost", "revenue_lost_low", "revenue_lost_high",
                   "revenue_lost_share", "deals_lost", "customers_lost_with_owner",
                   "recovery_days"]  # fmt: skip
 
@@ -259,7 +260,8 @@ STRESS_COLUMNS = ["person", "name", "role", "revenue_lost", "revenue_lost_low", 
 def stress(
     scenario: Scenario, run: RunFn, day: float, absent_days: float | None = None
 ) -> tuple[pd.DataFrame, RunResult, list[RunResult]]:
-    """Who can we not afford to lose: each person removed in turn, against the baseline."""
+    """Who can we not afford to lose: each person removed in turn, against the baseline; ranked
+    by the profit lost (the revenue they bring less the pay saved), then the revenue lost."""
     baseline = run(scenario)
     rows, variants = [], []
     for person in people_at_start(scenario):
@@ -272,6 +274,9 @@ def stress(
                 "person": person,
                 "name": person_name(scenario, person),
                 "role": person.split("[")[0],
+                "profit_lost": -_cell(diff, "profit", "diff"),
+                "profit_lost_low": -_cell(diff, "profit", "diff_high"),
+                "profit_lost_high": -_cell(diff, "profit", "diff_low"),
                 "revenue_lost": -_cell(diff, "revenue", "diff"),
                 "revenue_lost_low": -_cell(diff, "revenue", "diff_high"),
                 "revenue_lost_high": -_cell(diff, "revenue", "diff_low"),
@@ -282,5 +287,5 @@ def stress(
             }
         )
     table = pd.DataFrame(rows, columns=STRESS_COLUMNS)
-    table = table.sort_values("revenue_lost", ascending=False, ignore_index=True)
+    table = table.sort_values(["profit_lost", "revenue_lost"], ascending=False, ignore_index=True)
     return table, baseline, variants

@@ -248,6 +248,17 @@ def _verdict_line(row: pd.Series, currency: str) -> str:
     )
 
 
+def _conclusion(diffs: pd.DataFrame, baseline: RunData) -> str:
+    """The three lines an owner reads first (`verdicts.conclusion`)."""
+    scenario = baseline.scenario
+    years = float(str(scenario["horizon_days"])) - float(str(scenario.get("warmup_days", 0)))
+    lines = verdicts.conclusion(diffs, baseline.currency, years / 365)
+    if not lines:
+        return ""
+    items = "".join(f"<p>{html.escape(line)}</p>" for line in lines)
+    return f"<section id='conclusion'><h2>In short</h2>{items}</section>"
+
+
 def _verdicts(diffs: pd.DataFrame, currencies: dict[str, str]) -> str:
     chosen = diffs[diffs["metric"].isin(VERDICT_METRICS) & diffs["diff"].notna()]
     items = "".join(
@@ -493,6 +504,7 @@ def build(folder: Path) -> str:
         currency = "mixed currencies"
     parts = [_header(found), "<div id='problems'></div>", *_warmup_warnings(found.runs)]
     if found.differences is not None and not found.differences.empty:
+        parts.append(_conclusion(found.differences, found.runs[0]))
         parts.append(_verdicts(found.differences, {r.label: r.currency for r in found.runs}))
     parts += _extra_charts(found, currency)
     parts += ["<h2>Key figures</h2>", _cards(found.runs)]
