@@ -51,7 +51,8 @@ def test_main_job_answers_one_question_on_one_market(tmp_path: Path) -> None:
     args[args.index("--out") + 1] = str(tmp_path / "sme")
     result = CliRunner().invoke(app, [*args, "-w", "1"], env={"COLUMNS": "80"})
     assert result.exit_code == 0, result.output
-    assert "EUR more revenue than super_seller" in result.stdout
+    assert "EUR more revenue a year than super_seller" in result.stdout
+    assert "In short:" in result.stdout and "Most profit:" in result.stdout
     assert len(list((tmp_path / "sme").glob("*/summary.csv"))) == len(files)
 
 
