@@ -524,6 +524,19 @@ def _auto_runs(scenarios: Sequence[Scenario], files: Sequence[Path], folders: Se
     return runs, reached
 
 
+def _auto_runner(folders: list[Path], source: Path, target: float, seed: int,
+                 workers: int | None) -> Callable[[Scenario], RunResult]:  # fmt: skip
+    """A run function for what-if experiments with -n auto: the k-th call runs one scenario
+    to the precision (`_auto_runs`) into `folders[k]`."""
+    pending = iter(folders)
+
+    def run(sc: Scenario) -> RunResult:
+        [result], _ = _auto_runs([sc], [source], [next(pending)], target, seed, workers, False)
+        return result
+
+    return run
+
+
 def _report(folder: Path, quiet: bool, xlsx: bool = False) -> None:
     """Write the folder's report.html (and with `xlsx`, results.xlsx); the results are already
     safe, so a failure of the report only warns."""
@@ -660,7 +673,8 @@ def sweep(
             "profit, revenue and deals per point, and the break-even of one numeric setting.",
         ),
     ] = None,
-    replications: ReplicationsOpt = 100,
+    replications: AutoReplicationsOpt = 100,
+    precision: PrecisionOpt = None,
     seed: SeedOpt = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder.")] = None,
     workers: WorkersOpt = None,
@@ -685,7 +699,8 @@ def sweep(
     )
     scenarios = guarded(lambda: whatif.load_points(file, points, BASE_FOLDERS))
     others = guarded(lambda: whatif.load_points(against, points, BASE_FOLDERS)) if against else []
-    check_size(scenarios + others, replications, workers, max_hours, no_limit)
+    target = _precision(replications, precision, resume)
+    check_size(scenarios + others, replications or 100, workers, max_hours, no_limit)
     folder = out or Path("results") / f"{file.stem}_sweep"
     settings = list(dict.fromkeys(k for point in points for k in point))
     with _locked(folder), tables.progress(err_console, quiet, len(points) + len(others),
@@ -693,7 +708,9 @@ def sweep(
         seed = _start_folder(folder, force, resume, seed, "point_0")
         subfolders = [folder / f"point_{i}" for i in range(len(points))]
         subfolders += [folder / f"against_{i}" for i in range(len(others))]
-        run_point = _runner(subfolders, file, replications, seed, workers, start, scheduler, resume)
+        run_point = (_runner(subfolders, file, replications, seed, workers, start, scheduler,
+                             resume) if target is None
+                     else _auto_runner(subfolders, file, target, seed, workers))  # fmt: skip
         table, _ = guarded(lambda: whatif.sweep(points, scenarios, run_point, others or None))
         guarded(lambda: results.write_csv(folder / "sweep.csv", table))
         found = None
@@ -731,7 +748,8 @@ def solve(
     minimise: Annotated[
         str, typer.Option("--minimise", help="Metric to make smallest (cost = cost_total).")
     ] = "cost",
-    replications: ReplicationsOpt = 100,
+    replications: AutoReplicationsOpt = 100,
+    precision: PrecisionOpt = None,
     seed: SeedOpt = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Results folder.")] = None,
     workers: WorkersOpt = None,
@@ -750,6 +768,7 @@ def solve(
     from salessim.experiment import solve as solving
 
     goal = guarded(lambda: solving.parse_target(target))
+    wanted = _precision(replications, precision, resume)
     settings = dict(guarded(lambda: [solving.parse_vary(v) for v in vary]))
     grid = whatif.combinations(settings)
     scenarios = guarded(lambda: whatif.load_points(file, grid, BASE_FOLDERS))
@@ -763,9 +782,11 @@ def solve(
 
         def evaluate(point: dict[str, object]) -> RunResult:
             index = grid.index(point)
-            return _durable_run(by_point[tuple(point.items())], file, folder / f"point_{index}",
-                                replications, seed, workers, start, False, scheduler,
-                                resume)  # fmt: skip
+            sc, where = by_point[tuple(point.items())], folder / f"point_{index}"
+            if wanted is not None:
+                return _auto_runner([where], file, wanted, seed, workers)(sc)
+            return _durable_run(sc, file, where, replications, seed, workers, start, False,
+                                scheduler, resume)  # fmt: skip
 
         found = guarded(lambda: solving.solve(settings, goal, confidence, minimise, evaluate))
         plan = solving.planner_answer(grid, scenarios, found)

@@ -93,3 +93,20 @@ def test_wrong_precision_options_are_clear_errors(tiny_file: Path, tmp_path: Pat
                                                   args: list[str], words: str) -> None:  # fmt: skip
     result = runner.invoke(app, ["run", str(tiny_file), *args, "--out", str(tmp_path / "x")])
     assert result.exit_code == 2 and words in result.stderr, result.stderr
+
+
+def test_sweep_and_solve_take_auto_too(tiny_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "sweep"
+    result = runner.invoke(app, ["sweep", str(tiny_file), "--set", "roles.designer.headcount=1,2",
+                                 "-n", "auto", "--precision", "10%", "--seed", "1", "-w", "1",
+                                 "-q", "--out", str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    for point in ("point_0", "point_1"):
+        assert "±10% reached at" in (out / point / "precision.txt").read_text(encoding="utf-8")
+    out = tmp_path / "solve"
+    result = runner.invoke(app, ["solve", str(tiny_file), "--target", "won >= 10", "--vary",
+                                 "roles.designer.headcount=1..2", "-n", "auto", "--precision",
+                                 "10%", "--seed", "1", "-w", "1", "-q", "--out",
+                                 str(out)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (out / "answer.txt").read_text(encoding="utf-8").startswith("Answer for won >= 10")
