@@ -71,7 +71,8 @@ class StageRt:
                  "patience", "no_show_cost", "reminded", "reminder_hours", "catches",
                  "reschedules", "reminder_rng", "no_shows", "workers", "staff", "wait_hours",
                  "daily_entered", "daily_succeeded", "waits_hours",
-                 "times_hours", "routing", "assigned", "turn", "plain")  # fmt: skip
+                 "times_hours", "routing", "assigned", "turn", "plain", "rule_from",
+                 "rule_below", "rule_hours")  # fmt: skip
 
     def __init__(self, name: str, index: int) -> None:
         self.name = name
@@ -94,6 +95,9 @@ class StageRt:
         self.retry_delay: Callable[[], float] = lambda: 0.0
         self.retry_rng: np.random.Generator | None = None
         self.prospecting = False
+        self.rule_from = -1  # prospect only while the pipeline from this stage on is thin
+        self.rule_below = 0
+        self.rule_hours = 0.0
         self.leads_per_hour = 0.0
         self.prospect_rng: np.random.Generator | None = None
         self.source = -1
@@ -141,7 +145,7 @@ class PersonRt:
         "customers", "customers_lost", "wf", "revenue_window", "commission", "monthly",
         "pending", "last_booked", "shares", "limited", "overhead", "commission_rate", "bonus",
         "sourcing_rate", "replaced", "done", "prior_tasks", "focus", "switch", "busy_days",
-        "ramp_from",
+        "ramp_from", "ruled",
     )  # fmt: skip
 
     def __init__(self, name: str, role: str, seat: int, hired: float, wf: Workforce) -> None:
@@ -157,6 +161,7 @@ class PersonRt:
         self.resignation_rate = wf.resignation.annual_rate
         self.hired = hired
         self.ramp_from = hired  # when their ramp-up began (before day 0 for opening tenure)
+        self.ruled: list[StageRt] = []  # prospecting stages with a pipeline rule: first if thin
         self.notice_at = INF
         self.leaves = INF
         self.effort = wf.resignation.notice_effort

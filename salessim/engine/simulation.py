@@ -31,7 +31,12 @@ from salessim.engine.routing import Router
 from salessim.engine.streams import Streams
 from salessim.engine.tally import Tally
 from salessim.engine.wiring import TraceRow
-from salessim.engine.work import LearningProductivity, Productivity, Prospecting
+from salessim.engine.work import (
+    LearningProductivity,
+    PipelineProspecting,
+    Productivity,
+    Prospecting,
+)
 from salessim.engine.workloop import WorkLoop
 from salessim.scenario.models import Scenario
 
@@ -66,7 +71,10 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
         self.router = router or Router()
         learns = any(scenario.role_workforce(r).learning.active for r in scenario.roles)
         self.productivity = productivity or (LearningProductivity() if learns else Productivity())
-        self.prospecting = prospecting or Prospecting()
+        ruled = any(st.rule_from >= 0 for st in self.stages)
+        self.prospecting = prospecting or (
+            PipelineProspecting(self.stages, lambda: self.env.now) if ruled else Prospecting()
+        )
         self.follow_rng = streams("follow_deals")
         self.customers = CustomerBook(self, scenario.customers)
         self.staffing = Staffing(self)
@@ -111,6 +119,10 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
             st.prospect_rng = self.streams(f"prospect.{name}")
             st.source = len(self.sources)
             self.sources.append(f"prospecting.{name}")
+            if spec.prospect_while is not None:
+                st.rule_from = self.stage_index[spec.prospect_while.stage]
+                st.rule_below = spec.prospect_while.below
+                st.rule_hours = spec.prospect_while.hours_per_day
         return st
 
     def _build_calendars(self) -> dict[str, WorkCalendar]:
@@ -136,6 +148,7 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
         priority = self.scenario.role_stages(person.role)
         person.stages = [self.stages[self.stage_index[s]] for s in priority]
         person.personal = {st.index: deque() for st in person.stages if not st.prospecting}
+        person.ruled = [st for st in person.stages if st.rule_from >= 0]
         role = self.scenario.roles[person.role]
         person.shares = bool(role.max_share)
         person.limited = person.shares or role.time_share < 1

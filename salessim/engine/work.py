@@ -14,6 +14,8 @@ it, so of the leads they take on they carry about `skill` as many through their 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from salessim.engine.records import PersonRt, StageRt
 from salessim.scenario.models import MIN_SESSION_HOURS
 
@@ -64,8 +66,43 @@ class Prospecting:
     def wants(self, person: PersonRt, st: StageRt, now: float) -> bool:
         return True
 
+    def urgent(self, person: PersonRt, st: StageRt, now: float) -> bool:
+        """Whether prospecting at `st` comes before any other work now (a pipeline rule)."""
+        return False
+
     def found(self, st: StageRt, person: PersonRt, base_hours: float) -> int:
         rng = st.prospect_rng
         assert rng is not None
         mean = st.leads_per_hour * base_hours * person.success
         return int(rng.poisson(mean)) if mean > 0 else 0
+
+
+class PipelineProspecting(Prospecting):
+    """Prospecting by a rule on the pipeline (`prospect_while`): while a person's pipeline from
+    the rule's stage on holds fewer leads than its threshold (the leads waiting at those
+    stages, in the team's queue and their own, and the meetings booked with them), prospecting
+    comes before any other work, up to the rule's hours a day; otherwise it keeps its place in
+    the priority list (idle time). So a thin pipeline gets more cold calls, a full one fewer."""
+
+    def __init__(self, stages: list[StageRt], clock: Callable[[], float]) -> None:
+        self.stages = stages
+        self.clock = clock
+        self.today: dict[PersonRt, tuple[int, float]] = {}  # person -> (day, hours prospected)
+
+    def urgent(self, person: PersonRt, st: StageRt, now: float) -> bool:
+        day, hours = self.today.get(person, (-1, 0.0))
+        if day == int(now // 24) and hours >= st.rule_hours:
+            return False
+        pipeline = person.pending
+        for later in self.stages[st.rule_from :]:
+            pipeline += len(later.queue) + len(person.personal.get(later.index, ()))
+            if pipeline >= st.rule_below:
+                return False
+        return True
+
+    def found(self, st: StageRt, person: PersonRt, base_hours: float) -> int:
+        if st.rule_from >= 0:
+            day = int(self.clock() // 24)
+            before, hours = self.today.get(person, (day, 0.0))
+            self.today[person] = (day, (hours if before == day else 0.0) + base_hours)
+        return super().found(st, person, base_hours)

@@ -78,6 +78,7 @@ def cross_check(data: Mapping[str, Any]) -> Found:
         *_window_problems(data),
         *_pipeline_problems(data, parts),
         *_survival_problems(data, parts),
+        *_rule_problems(parts),
         *_routing_problems(parts),
     ]
 
@@ -280,6 +281,21 @@ def _pipeline_problems(data: Mapping[str, Any], p: _Parts) -> Found:
                     else f"must be on or before calendar.start, got {deal['created']}",
                 )
             )
+    return found
+
+
+def _rule_problems(p: _Parts) -> Found:
+    found: Found = []
+    for name, spec in p.stages.items():
+        rule = _mapping(_mapping(spec).get("prospect_while"))
+        if "stage" in rule and str(rule["stage"]) not in p.stages:
+            hint = _choices(rule["stage"], p.stage_names)
+            found.append((f"stages.{name}.prospect_while.stage",
+                          f"no stage '{rule['stage']}'{hint}"))  # fmt: skip
+        if rule and _mapping(spec).get("kind") != "prospecting":
+            found.append((f"stages.{name}.prospect_while",
+                          "only a prospecting stage (kind: prospecting) has a rule for when to "
+                          "prospect"))  # fmt: skip
     return found
 
 

@@ -340,6 +340,23 @@ class Reminder(Model):
     )
 
 
+class PipelineRule(Model):
+    """Prospect by the state of the pipeline: while the person's pipeline from `stage` on holds
+    fewer than `below` leads, prospecting comes before any other work, up to `hours_per_day`
+    a day; otherwise it keeps its place in the priority list (the idle time). "If many deals
+    are near closing but no meetings are booked, make more cold calls; in the opposite case,
+    fewer." """
+
+    stage: Name = Field(
+        description="First stage counted: the leads waiting there and later (the team's queue "
+        "and the person's own), and the meetings booked with the person."
+    )
+    below: int = Field(ge=1, le=100_000, description="Prospect first while fewer leads than this.")
+    hours_per_day: float = Field(
+        default=2.0, gt=0, le=24, description="Most hours a day of prospecting put first."
+    )
+
+
 class Stage(Model):
     """A step of the funnel, worked by a person of one of the `by` roles."""
 
@@ -362,6 +379,11 @@ class Stage(Model):
         description="Prospecting only: new leads found per hour of prospecting.",
     )
     next: Name = Field(default="won", description="Stage after success, or `won`.")
+    prospect_while: PipelineRule | None = Field(
+        default=None,
+        description="Prospecting only: prospect first, for some hours a day, while the pipeline "
+        "is thin (see PipelineRule); default: whenever nothing else is waiting.",
+    )
     delay_days: Distribution | None = Field(
         default=None,
         description="Calendar days between entering and being workable (a meeting booked ahead).",
