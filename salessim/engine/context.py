@@ -43,6 +43,8 @@ class Engine(Protocol):
 
     def wake(self, person: PersonRt) -> None: ...
 
+    def referral(self) -> None: ...
+
     def repeat_lead(self, value: float, customer: Customer, stage: str,
                     wait_hours: float) -> None: ...  # fmt: skip
 

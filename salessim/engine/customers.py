@@ -42,8 +42,12 @@ class CustomerBook:
         self.lost_revenue = 0.0
         self.mean_repeat_value = value.mean
         self.track = (
-            spec.repeat_per_year > 0 or spec.churn_per_year > 0 or (spec.follows_owner_on_exit > 0)
+            spec.repeat_per_year > 0
+            or spec.churn_per_year > 0
+            or spec.follows_owner_on_exit > 0
+            or spec.referrals_per_year > 0
         )
+        self.referral_rng = sim.streams("customers.referrals") if spec.referrals_per_year else None
         self.plain = self.plain_window = 0
         self.plain_value = self.plain_months = 0.0
 
@@ -81,6 +85,23 @@ class CustomerBook:
         elif spec.owner_role is not None:
             self.orphans.setdefault(spec.owner_role, []).append(customer)
         self._schedule_repeat(customer)
+        self._schedule_referral(customer)
+
+    def _schedule_referral(self, customer: Customer) -> None:
+        rate, rng = self.spec.referrals_per_year, self.referral_rng
+        if rate <= 0 or rng is None:
+            return
+        t = self.sim.env.now + float(rng.exponential(YEAR_HOURS / rate))
+        if t < min(customer.churn_at, self.sim.horizon):
+            self.sim.at(t, lambda: self._referral(customer))
+
+    def _referral(self, customer: Customer) -> None:
+        """A customer sends someone (unless gone, or badly served with referrals_if_served)."""
+        if not customer.active or customer.churn_at <= self.sim.env.now:
+            return
+        if not (self.spec.referrals_if_served and customer.lost_orders > 0):
+            self.sim.referral()
+        self._schedule_referral(customer)
 
     def open_book(self) -> None:
         """Day 0: the opening customer book (`customers.opening`), each customer owned as given
@@ -132,9 +153,11 @@ class CustomerBook:
         `churn_per_lost_order`, their churn hazard rises by it, and (the hazard being constant
         between losses) their remaining time from `t` is drawn afresh at the new rate."""
         extra = self.spec.churn_per_lost_order
-        if extra <= 0 or not customer.active or customer.churn_at <= t:
+        if not customer.active or customer.churn_at <= t:
             return
-        customer.lost_orders += 1
+        customer.lost_orders += 1  # also for referrals_if_served
+        if extra <= 0:
+            return
         rate = self.spec.churn_per_year + extra * customer.lost_orders
         customer.churn_at = t + float(self.neglect_rng.exponential(YEAR_HOURS / rate))
         customer.ended_at = customer.churn_at

@@ -71,6 +71,17 @@ class Inflow:
                 continue
             self._enter(lead, self.stages[self.stage_index[deal.stage]], residual=rng.random())
 
+    def referral(self: Wired) -> None:
+        """A lead a customer sent (`customers.referrals_per_year`): its value is drawn from the
+        scenario's deal value, and it enters the first working stage like an inbound lead."""
+        rng = self.customers.referral_rng
+        assert rng is not None
+        value = float(self.scenario.deal_value.sample(rng, 1)[0])
+        u = rng.random(2 * len(self.stages)).tolist()
+        entry = next(st for st in self.stages if not st.prospecting)
+        lead = self._new_lead(self.tally.referral_source, self.env.now, value, INF, u)
+        self._enter(lead, entry)
+
     def _fate(self: Wired, lead: Lead, kind: str) -> None:
         """An opening deal ends as its age-conditioned draw said (`pipeline_survival`)."""
         now = self.env.now

@@ -61,7 +61,12 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
         self.stage_index = {name: i for i, name in enumerate(scenario.stages)}
         self.sources = [src.source for src in scenario.leads]
         self.stages = [self._build_stage(name, i) for i, name in enumerate(scenario.stages)]
+        referral_source = -1
+        if scenario.customers.referrals_per_year > 0:
+            referral_source = len(self.sources)
+            self.sources.append("referrals")
         self.tally = Tally(scenario, self.stages, self.sources)
+        self.tally.referral_source = referral_source
         self.seat_calendars: dict[tuple[str, int], WorkCalendar] = {}  # people's own shifts
         self.role_calendars = self._build_calendars()
         self.role_people: dict[str, list[PersonRt]] = {role: [] for role in scenario.roles}

@@ -32,6 +32,7 @@ class Tally:
         self.stages = stages
         self.sources = sources
         self.inbound_sources = len(scenario.leads)
+        self.referral_source = -1  # the source index of customers' referrals, if any
         self.roles: list[str] = list(scenario.roles)
         self.arrived_by_source = [0] * len(sources)
         self.contacted = 0
@@ -121,7 +122,7 @@ class Tally:
                 priced = self.daily_cost.get(lead.source)
                 cost = self.cost_per_lead[lead.source] if priced is None else priced[day]
                 self.daily_marketing[day] += cost
-            else:
+            elif lead.source != self.referral_source:
                 self.daily_outbound[day] += 1
 
     def contact(self, lead: Lead, now: float, outbound: bool = False) -> None:

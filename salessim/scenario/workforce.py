@@ -331,6 +331,16 @@ class Customers(Model):
     churn_per_year: NonNegative = Field(
         default=0.0, le=50, description="Rate at which an active customer stops buying."
     )
+    referrals_per_year: NonNegative = Field(
+        default=0.0,
+        le=1000,
+        description="New leads each active customer brings a year by word of mouth (a Poisson "
+        "process per customer), as the lead source `referrals`, free of marketing cost.",
+    )
+    referrals_if_served: bool = Field(
+        default=False,
+        description="Only customers none of whose repeat orders was lost waiting refer others.",
+    )
     churn_per_lost_order: NonNegative = Field(
         default=0.0,
         le=50,
