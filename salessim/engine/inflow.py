@@ -87,6 +87,8 @@ class Inflow:
         now = self.env.now
         if kind == "won":
             self.customers.won(None, lead.value)
+            if self.tally.margins:
+                self.tally.gross(now, lead.value * self.scenario.gross_margin)
             self._end(lead, "won", now)
         else:
             self._end(lead, "rejected", now)

@@ -65,8 +65,9 @@ class Outcomes:
 
     def _advance(self: Wired, lead: Lead, st: StageRt, person: PersonRt) -> None:
         lead.tries = 0
-        if st.next != WON and not lead.repeat:
-            self._enter(lead, self.stages[st.next], by=person)
+        nxt = st.next if st.branches is None else self._branch(lead, st)
+        if nxt != WON and not lead.repeat:
+            self._enter(lead, self.stages[nxt], by=person)
             return
         now = self.env.now
         if not lead.repeat:
@@ -82,7 +83,20 @@ class Outcomes:
                 source.commission += lead.value * share
                 self.tally.daily_commission[int(now // 24)] += lead.value * share
             self.customers.won(person, lead.value)
+            if self.tally.margins:
+                margin = st.margin if st.margin is not None else self.scenario.gross_margin
+                self.tally.gross(now, lead.value * margin)
         self._end(lead, "won", now, person)
+
+    def _branch(self: Wired, lead: Lead, st: StageRt) -> int:
+        """Where a lead goes after success at a stage with branches: the first whose
+        conditions hold and whose share is drawn, else `next`."""
+        for target, share, value_over, source in st.branches or ():
+            if lead.value <= value_over or (source >= 0 and lead.source != source):
+                continue
+            if share >= 1 or st.branch_rng.random() < share:  # type: ignore[union-attr]
+                return target
+        return st.next
 
     def _credit(self: Wired, person: PersonRt, value: float, now: float, booked: bool) -> None:
         """Revenue attributed to a person, for commissions, bonuses and dependency risk: an equal
@@ -102,6 +116,10 @@ class Outcomes:
     def repeat_won(self: Wired, value: float, customer: Customer) -> None:
         now = self.env.now
         self.tally.repeat_purchase(now, value)
+        if self.tally.margins:
+            margin = self.scenario.customers.repeat_margin
+            self.tally.gross(now, value * (margin if margin is not None else
+                                           self.scenario.gross_margin))  # fmt: skip
         customer.revenue += value
         owner = customer.owner
         if owner is not None:

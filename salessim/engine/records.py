@@ -72,7 +72,7 @@ class StageRt:
                  "reschedules", "reminder_rng", "no_shows", "workers", "staff", "wait_hours",
                  "daily_entered", "daily_succeeded", "waits_hours",
                  "times_hours", "routing", "assigned", "turn", "plain", "rule_from",
-                 "rule_below", "rule_hours")  # fmt: skip
+                 "rule_below", "rule_hours", "branches", "branch_rng", "margin")  # fmt: skip
 
     def __init__(self, name: str, index: int) -> None:
         self.name = name
@@ -98,6 +98,10 @@ class StageRt:
         self.rule_from = -1  # prospect only while the pipeline from this stage on is thin
         self.rule_below = 0
         self.rule_hours = 0.0
+        # (target, share, deals worth more than, source or -1): ways out before `next`
+        self.branches: list[tuple[int, float, float, int]] | None = None
+        self.branch_rng: np.random.Generator | None = None
+        self.margin: float | None = None  # gross margin of deals won here (None: scenario's)
         self.leads_per_hour = 0.0
         self.prospect_rng: np.random.Generator | None = None
         self.source = -1

@@ -13,6 +13,7 @@ them on time. Nothing here knows about YAML, the CLI or plotting.
 from __future__ import annotations
 
 import gc
+import math
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,6 +40,8 @@ from salessim.engine.work import (
 )
 from salessim.engine.workloop import WorkLoop
 from salessim.scenario.models import Scenario
+
+INF = math.inf
 
 
 class Simulation(Inflow, Queues, WorkLoop, Outcomes):
@@ -97,6 +100,16 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
         st = StageRt(name, index)
         st.success = 1.0 if spec.success is None else spec.success
         st.next = WON if spec.next == "won" else self.stage_index[spec.next]
+        if spec.branches:
+            st.branches = [
+                (WON if b.stage == "won" else self.stage_index[b.stage], b.share,
+                 b.value_over if b.value_over is not None else -INF,
+                 self.sources.index(b.source) if b.source is not None else -1)
+                for b in spec.branches
+            ]  # fmt: skip
+            if any(b.share < 1 for b in spec.branches):
+                st.branch_rng = self.streams(f"branch.{name}")
+        st.margin = spec.gross_margin
         st.work = spec.work_hours.sampler(self.streams(f"work.{name}"))
         if spec.delay_days is not None:
             st.delay = spec.delay_days.sampler(self.streams(f"delay.{name}"))

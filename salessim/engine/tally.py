@@ -56,6 +56,13 @@ class Tally:
         self.revenue_lost_with_owner = 0.0
         days = math.ceil(self.horizon / 24) + 1
         self.daily_revenue = [0.0] * days
+        # gross profit booked, when margins differ by stage or for repeat orders (else revenue
+        # times the scenario's gross_margin)
+        self.margins = scenario.customers.repeat_margin is not None or any(
+            st.margin is not None for st in stages
+        )
+        self.daily_gross = [0.0] * days if self.margins else []
+        self.gross_window = 0.0
         self.daily_leads = [0.0] * days
         self.daily_deals = [0.0] * days
         self.daily_outbound = [0.0] * days
@@ -166,6 +173,12 @@ class Tally:
         self._lead_hours(lead.arrived, self.horizon)
         if lead.counted:
             self.open_at_end += 1
+
+    def gross(self, t: float, value: float) -> None:
+        """Gross profit of a sale booked at `t` (with `margins` only)."""
+        self.daily_gross[int(t // 24)] += value
+        if t >= self.warmup:
+            self.gross_window += value
 
     def repeat_purchase(self, t: float, value: float) -> None:
         self.daily_revenue[int(t // 24)] += value

@@ -67,6 +67,8 @@ class Wired(Protocol):
 
     def _fate(self, lead: Lead, kind: str) -> None: ...
 
+    def _branch(self, lead: Lead, st: StageRt) -> int: ...
+
     # queues
     def _enter(self, lead: Lead, st: StageRt, retry: bool = False,
                by: PersonRt | None = None, residual: float = 1.0) -> None: ...  # fmt: skip

@@ -67,7 +67,7 @@ def money(t: Tally, cost: Record) -> Record:
     """Profit, CAC, lifetime value, churn, growth and revenue per salesperson."""
     sc = t.scenario
     revenue = t.revenue_new + t.revenue_repeat
-    gross = revenue * sc.gross_margin
+    gross = t.gross_window if t.margins else revenue * sc.gross_margin
     acquisition = cost["cost_total"] - cost["cost_overhead"]
     fte = sum(_employed_hours(t, p.hired, p.leaves) for p in t.people) / t.window_hours
     return {
@@ -257,7 +257,9 @@ def period_costs(t: Tally, a: float, b: float) -> Record:
         "cost_overhead": sc.overhead_month * (hi - lo) / MONTH_HOURS,
     }
     rec["cost_total"] = sum(rec.values())
-    rec["profit"] = sum_days(t.daily_revenue, a, b) * sc.gross_margin - rec["cost_total"]
+    gross = (sum_days(t.daily_gross, a, b) if t.margins
+             else sum_days(t.daily_revenue, a, b) * sc.gross_margin)  # fmt: skip
+    rec["profit"] = gross - rec["cost_total"]
     return rec
 
 

@@ -79,6 +79,7 @@ def cross_check(data: Mapping[str, Any]) -> Found:
         *_pipeline_problems(data, parts),
         *_survival_problems(data, parts),
         *_rule_problems(parts),
+        *_branch_problems(parts),
         *_routing_problems(parts),
     ]
 
@@ -236,6 +237,10 @@ def _reachable(p: _Parts, starts: set[str]) -> set[str]:
             reached.add(st)
             if p.nexts.get(st) in p.stages:
                 frontier.append(p.nexts[st])
+            branches = _mapping(p.stages[st]).get("branches")
+            for branch in branches if isinstance(branches, list) else []:
+                if str(_mapping(branch).get("stage")) in p.stages:
+                    frontier.append(str(_mapping(branch)["stage"]))
     return reached
 
 
@@ -281,6 +286,28 @@ def _pipeline_problems(data: Mapping[str, Any], p: _Parts) -> Found:
                     else f"must be on or before calendar.start, got {deal['created']}",
                 )
             )
+    return found
+
+
+def _branch_problems(p: _Parts) -> Found:
+    found: Found = []
+    sources = [str(src.get("source")) for src in p.leads if isinstance(src, Mapping)]
+    sources += [f"prospecting.{n}" for n in p.prospecting] + ["referrals"]
+    for name, spec in p.stages.items():
+        branches = _mapping(spec).get("branches")
+        for i, branch in enumerate(branches if isinstance(branches, list) else []):
+            branch = _mapping(branch)
+            target = branch.get("stage")
+            where = f"stages.{name}.branches[{i}]"
+            if target is not None and target != "won" and str(target) not in p.stages:
+                hint = _choices(target, [*p.stage_names, "won"])
+                found.append((f"{where}.stage", f"stage '{target}' does not exist{hint}"))
+            elif str(target) in p.prospecting:
+                text = f"'{target}' is a prospecting stage; leads cannot enter it"
+                found.append((f"{where}.stage", text))
+            if branch.get("source") is not None and str(branch["source"]) not in sources:
+                found.append((f"{where}.source", f"no lead source '{branch['source']}'; "
+                              f"sources are: {', '.join(sources)}"))  # fmt: skip
     return found
 
 

@@ -357,6 +357,20 @@ class PipelineRule(Model):
     )
 
 
+class Branch(Model):
+    """Another way out of a stage after success: to `stage` when its conditions hold (the deal
+    is worth more than `value_over`, it came from `source`) and a draw falls within `share`."""
+
+    stage: Name = Field(description="Stage the lead goes to instead of `next`, or `won`.")
+    share: Probability = Field(
+        default=1.0, description="Chance of taking this branch when its conditions hold."
+    )
+    value_over: NonNegative | None = Field(
+        default=None, description="Only deals worth more than this (currency)."
+    )
+    source: Name | None = Field(default=None, description="Only leads from this source.")
+
+
 class Stage(Model):
     """A step of the funnel, worked by a person of one of the `by` roles."""
 
@@ -379,6 +393,19 @@ class Stage(Model):
         description="Prospecting only: new leads found per hour of prospecting.",
     )
     next: Name = Field(default="won", description="Stage after success, or `won`.")
+    branches: list[Branch] = Field(
+        default=[],
+        description="Other ways out after success, tried in order before `next`: the first "
+        "whose conditions hold and whose share is drawn sends the lead there (an optional demo "
+        "for big deals, a wrong contact sent back to qualify).",
+    )
+    gross_margin: float | None = Field(
+        default=None,
+        ge=-10,
+        le=1,
+        description="Share of a deal's value kept after the cost of goods when the deal is won "
+        "at this stage (negative: a first offer sold at a loss); default: the scenario's.",
+    )
     prospect_while: PipelineRule | None = Field(
         default=None,
         description="Prospecting only: prospect first, for some hours a day, while the pipeline "

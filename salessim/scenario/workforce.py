@@ -331,6 +331,13 @@ class Customers(Model):
     churn_per_year: NonNegative = Field(
         default=0.0, le=50, description="Rate at which an active customer stops buying."
     )
+    repeat_margin: float | None = Field(
+        default=None,
+        ge=-10,
+        le=1,
+        description="Gross margin of repeat purchases (a cheap first offer, then profitable "
+        "repeat orders); default: the scenario's gross_margin.",
+    )
     referrals_per_year: NonNegative = Field(
         default=0.0,
         le=1000,
