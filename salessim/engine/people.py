@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 INF = math.inf
 YEAR_HOURS = 365 * 24.0
+MONTH_HOURS = YEAR_HOURS / 12  # the months of bonus targets (outcomes.MONTH_HOURS)
 
 
 def draw_absences(
@@ -233,6 +234,7 @@ class Staffing:
             if given.tenure_days is not None and given.tenure_days < wf.ramp_up.days:
                 person.ramp = wf.ramp_up  # still ramping up on day 0
                 person.ramp_from = hired - given.tenure_days * 24
+        person.resignation_rate *= self._pay_factor(role)
         if generation > 0:
             person.ramp = wf.ramp_up
             person.success = self._hire_skill(person) if skill is None else skill
@@ -245,6 +247,49 @@ class Staffing:
         sim.add_person(person)
         sim.person_joined(person)
         return person
+
+    def _pay_factor(self, role: str) -> float:
+        """(market pay / pay) ** pay_elasticity: the resignation rate's response to pay."""
+        spec, res = self.sim.scenario.roles[role], self.workforce[role].resignation
+        market = spec.market_salary_month
+        if res.pay_elasticity <= 0 or market is None or spec.salary_month <= 0:
+            return 1.0
+        return float((market / spec.salary_month) ** res.pay_elasticity)
+
+    def _bonus_month(self, person: PersonRt) -> None:
+        """At a month's end: a person who missed the bonus target that month resigns during the
+        next month with the extra rate (bonus_miss_factor - 1) x their rate, unless they were
+        going to resign sooner anyway (the extra hazard is a competing risk, drawn afresh each
+        month, so a month on target removes it)."""
+        sim, now = self.sim, self.sim.env.now
+        if person.gone or now >= person.notice_at:
+            return
+        bonus = sim.scenario.roles[person.role].bonus
+        res = person.wf.resignation
+        month = round(now / MONTH_HOURS) - 1
+        credited = now > sim.warmup  # revenue is credited from the warm-up on
+        if credited and bonus is not None and person.monthly.get(month, 0.0) < bonus.monthly_target:
+            role = sim.role_index[person.role]
+            rng = sim.streams(f"bonus_quit.{role}[{person.seat}].{person.generation}.{month}")
+            extra = person.resignation_rate * (res.bonus_miss_factor - 1)
+            t = now + float(rng.exponential(YEAR_HOURS / extra))
+            if t < now + MONTH_HOURS and t < person.notice_at:
+                self._resign_at(person, t)
+                return
+        if now + MONTH_HOURS < min(person.leaves, sim.horizon):
+            sim.at(now + MONTH_HOURS, lambda: self._bonus_month(person))
+
+    def _resign_at(self, person: PersonRt, t: float) -> None:
+        """The person hands in their notice at `t`, sooner than drawn at hire."""
+        res, sim = person.wf.resignation, self.sim
+        person.notice_at = t
+        person.leaves = t + res.notice_days * 24
+        person.reason = "resigned"
+        self._build_calendar(person)
+        if person.leaves < sim.horizon:
+            sim.at(person.leaves, lambda: self.leave(person))
+        if res.replace and res.hire_from == "letter" and t < sim.horizon:
+            sim.at(t, lambda: self._replace(person))
 
     def _hire_skill(self, person: PersonRt) -> float:
         """A new hire's skill, from its own stream (so probation on or off, the same people)."""
@@ -290,6 +335,11 @@ class Staffing:
         res = person.wf.resignation
         if res.replace and res.hire_from == "letter" and person.notice_at < sim.horizon:
             sim.at(person.notice_at, lambda: self._replace(person))
+        bonus = sim.scenario.roles[person.role].bonus
+        if res.bonus_miss_factor > 1 and bonus is not None and person.resignation_rate > 0:
+            month_end = (math.floor(person.hired / MONTH_HOURS) + 1) * MONTH_HOURS
+            if month_end < min(person.leaves, sim.horizon):
+                sim.at(month_end, lambda: self._bonus_month(person))
         probation = person.wf.probation
         if probation is not None and person.generation > 0:
             check = person.hired + probation.days * 24

@@ -551,6 +551,11 @@ class Role(Model):
     salary_month: NonNegative = Field(
         default=0.0, description="Monthly pay per person, paid while employed (notice included)."
     )
+    market_salary_month: NonNegative | None = Field(
+        default=None,
+        description="What the market pays for this job a month (for "
+        "workforce.resignation.pay_elasticity).",
+    )
     commission: Probability = Field(
         default=0.0,
         description="Share of the revenue attributed to a person (an equal share of each deal "

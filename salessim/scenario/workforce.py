@@ -49,6 +49,20 @@ class Resignation(Model):
     )
     hiring_cost: NonNegative = Field(default=0.0, description="Cost of each hire.")
     replace: bool = Field(default=True, description="Whether a leaver is replaced at all.")
+    pay_elasticity: NonNegative = Field(
+        default=0.0,
+        le=20,
+        description="ASSUMPTION, off at 0: the resignation rate is multiplied by (the role's "
+        "market_salary_month / salary_month) to this power, so pay below the market drives "
+        "people out (2: 10% below the market gives 1.23 times the rate).",
+    )
+    bonus_miss_factor: float = Field(
+        default=1.0,
+        ge=1,
+        le=100,
+        description="ASSUMPTION, off at 1: in the month after a month in which a person missed "
+        "their role's bonus target, their resignation rate is this many times higher.",
+    )
 
 
 class RampUp(Model):
