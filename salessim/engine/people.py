@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 INF = math.inf
 YEAR_HOURS = 365 * 24.0
 MONTH_HOURS = YEAR_HOURS / 12  # the months of bonus targets (outcomes.MONTH_HOURS)
+WEEK_HOURS = 168.0
 
 
 def draw_absences(
@@ -167,6 +168,7 @@ class Staffing:
         self.closed: set[tuple[str, int]] = set()  # seats the headcount plan removed
         self.resignations = 0
         self.removals = 0
+        self.coaching_hours = 0.0  # coaches' hours spent coaching in the measured window
         self.dismissals = 0
         self.hires = 0
         self.hiring_cost = 0.0
@@ -180,6 +182,54 @@ class Staffing:
         for role, spec in self.sim.scenario.roles.items():
             for step in sorted(spec.plan, key=lambda s: s.day):
                 self.sim.at(step.day * 24, partial(self._plan, role, step.headcount))
+            if spec.coaching is not None and self.sim.horizon > MONTH_HOURS:
+                self.sim.at(MONTH_HOURS, partial(self._coach_month, role))
+
+    def _coached_each(self, role: str) -> int:
+        """How many people each coach of `role` takes on: the span, or fewer if the coached
+        roles' seats do not fill every coach's span."""
+        roles = self.sim.scenario.roles
+        coaching = roles[role].coaching
+        assert coaching is not None
+        seats = sum(roles[r].headcount for r in coaching.roles if r in roles)
+        return min(coaching.span, math.ceil(seats / max(1, roles[role].headcount)))
+
+    def _coach_month(self, role: str) -> None:
+        """A month's end: each coach's people (up to the span each, in seat order) gain skill."""
+        sim, now = self.sim, self.sim.env.now
+        coaching = sim.scenario.roles[role].coaching
+        assert coaching is not None
+        coaches = [p for p in sim.role_staff[role] if p.employed(now)]
+        coached = [p for r in coaching.roles for p in sim.role_staff.get(r, [])
+                   if p.employed(now) and p.role != role]  # fmt: skip
+        for person in coached[: len(coaches) * coaching.span]:
+            if person.success < coaching.max_skill:
+                gained = person.success * (1 + coaching.skill_gain_per_month)
+                person.success = min(gained, coaching.max_skill)
+        if now + MONTH_HOURS < sim.horizon:
+            sim.at(now + MONTH_HOURS, partial(self._coach_month, role))
+
+    def _coaching_blocks(self, person: PersonRt) -> None:
+        """A coach's weekly coaching hours, at the start of each working week, kept out of
+        their working time (counted in staff.coaching_hours)."""
+        sim = self.sim
+        coaching = sim.scenario.roles[person.role].coaching
+        if coaching is None:
+            return
+        hours = self._coached_each(person.role) * coaching.hours_per_week_each
+        if hours <= 0:
+            return
+        base = sim.seat_calendars.get((person.role, person.seat), sim.role_calendars[person.role])
+        end = min(person.leaves, sim.horizon)
+        week = int(person.hired // WEEK_HOURS)
+        while week * WEEK_HOURS < end:
+            start = base.next_open(max(week * WEEK_HOURS, person.hired))
+            if start < min((week + 1) * WEEK_HOURS, end):
+                block = (start, base.finish(start, hours))
+                person.coaching.append(block)
+                if sim.warmup <= start:
+                    self.coaching_hours += hours
+            week += 1
 
     def _plan(self, role: str, headcount: int) -> None:
         """A step of the headcount plan: hire into new seats, or close the newest seats."""
@@ -314,6 +364,7 @@ class Staffing:
             t = (v.start - start).days * 24.0
             holes.append((t, t + v.days * 24))
         person.holes = merge_intervals(holes)
+        self._coaching_blocks(person)
         self.events.apply(person)
         self._build_calendar(person)
         self._schedule(person)
@@ -321,7 +372,8 @@ class Staffing:
     def _build_calendar(self, person: PersonRt) -> None:
         sim = self.sim
         base = sim.seat_calendars.get((person.role, person.seat), sim.role_calendars[person.role])
-        person.cal = restricted(base, person.hired, person.leaves, person.holes)
+        off = merge_intervals(person.holes + person.coaching) if person.coaching else person.holes
+        person.cal = restricted(base, person.hired, person.leaves, off)
         person.available_hours = person.cal.worked(sim.horizon) - person.cal.worked(sim.warmup)
 
     def _schedule(self, person: PersonRt) -> None:

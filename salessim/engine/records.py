@@ -149,7 +149,7 @@ class PersonRt:
         "customers", "customers_lost", "wf", "revenue_window", "commission", "monthly",
         "pending", "last_booked", "shares", "limited", "overhead", "commission_rate", "bonus",
         "sourcing_rate", "replaced", "done", "prior_tasks", "focus", "switch", "busy_days",
-        "ramp_from", "ruled",
+        "ramp_from", "ruled", "coaching",
     )  # fmt: skip
 
     def __init__(self, name: str, role: str, seat: int, hired: float, wf: Workforce) -> None:
@@ -166,6 +166,7 @@ class PersonRt:
         self.hired = hired
         self.ramp_from = hired  # when their ramp-up began (before day 0 for opening tenure)
         self.ruled: list[StageRt] = []  # prospecting stages with a pipeline rule: first if thin
+        self.coaching: list[tuple[float, float]] = []  # weekly coaching blocks (a coach's)
         self.notice_at = INF
         self.leaves = INF
         self.effort = wf.resignation.notice_effort

@@ -210,6 +210,7 @@ class Tally:
             "resignations": staffing.resignations,
             "dismissals": staffing.dismissals,
             "removals": staffing.removals,
+            "coaching_hours": staffing.coaching_hours,
             "hires": staffing.hires,
             "hiring_cost": staffing.hiring_cost,
         }

@@ -80,6 +80,7 @@ def cross_check(data: Mapping[str, Any]) -> Found:
         *_survival_problems(data, parts),
         *_rule_problems(parts),
         *_branch_problems(parts),
+        *_coaching_problems(parts),
         *_routing_problems(parts),
     ]
 
@@ -286,6 +287,20 @@ def _pipeline_problems(data: Mapping[str, Any], p: _Parts) -> Found:
                     else f"must be on or before calendar.start, got {deal['created']}",
                 )
             )
+    return found
+
+
+def _coaching_problems(p: _Parts) -> Found:
+    found: Found = []
+    for name, spec in p.roles.items():
+        coached = _mapping(_mapping(spec).get("coaching")).get("roles")
+        for i, role in enumerate(coached if isinstance(coached, list) else []):
+            if str(role) not in p.roles:
+                hint = _choices(role, [str(r) for r in p.roles])
+                found.append((f"roles.{name}.coaching.roles[{i}]", f"no role '{role}'{hint}"))
+            elif str(role) == str(name):
+                found.append((f"roles.{name}.coaching.roles[{i}]",
+                              "a role coaches other roles, not itself"))  # fmt: skip
     return found
 
 

@@ -500,6 +500,29 @@ class HeadcountStep(Model):
     )
 
 
+class Coaching(Model):
+    """A role whose people coach others (a head of sales, a team lead): each coach spends
+    `hours_per_week_each` hours a week, at the start of their working week, with each of up to
+    `span` people of the coached roles. Each month of coaching multiplies a coached person's
+    skill (their success multiplier) by 1 + `skill_gain_per_month`, up to `max_skill`."""
+
+    roles: list[Name] = Field(min_length=1, description="Roles whose people are coached.")
+    span: int = Field(ge=1, le=1000, description="People each coach takes on (span of control).")
+    hours_per_week_each: NonNegative = Field(
+        default=1.0, le=40, description="Coach's hours a week per person coached."
+    )
+    skill_gain_per_month: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description="ASSUMPTION (no figure in the sources): the monthly gain in skill of a "
+        "coached person, as a share (0.02 = 2% more successes a month).",
+    )
+    max_skill: float = Field(
+        default=1.3, ge=1, le=10, description="Skill beyond which coaching adds nothing."
+    )
+
+
 class Role(Model):
     """A job with a headcount of people sharing a calendar and a priority list of stages."""
 
@@ -567,6 +590,9 @@ class Role(Model):
         "worked the lead (a lead-manager's or prospector's commission).",
     )
     bonus: Bonus | None = Field(default=None, description="Monthly bonus on a revenue target.")
+    coaching: Coaching | None = Field(
+        default=None, description="Whether (and how) this role's people coach others."
+    )
 
 
 class OpenDeal(Model):
