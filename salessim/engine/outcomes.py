@@ -84,8 +84,7 @@ class Outcomes:
                 self.tally.daily_commission[int(now // 24)] += lead.value * share
             self.customers.won(person, lead.value)
             if self.tally.margins:
-                margin = st.margin if st.margin is not None else self.scenario.gross_margin
-                self.tally.gross(now, lead.value * margin)
+                self.tally.gross(now, lead.value * st.margin)
         self._end(lead, "won", now, person)
 
     def _branch(self: Wired, lead: Lead, st: StageRt) -> int:
@@ -117,9 +116,7 @@ class Outcomes:
         now = self.env.now
         self.tally.repeat_purchase(now, value)
         if self.tally.margins:
-            margin = self.scenario.customers.repeat_margin
-            self.tally.gross(now, value * (margin if margin is not None else
-                                           self.scenario.gross_margin))  # fmt: skip
+            self.tally.gross(now, value * self.tally.repeat_margin)
         customer.revenue += value
         owner = customer.owner
         if owner is not None:

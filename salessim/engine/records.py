@@ -101,7 +101,7 @@ class StageRt:
         # (target, share, deals worth more than, source or -1): ways out before `next`
         self.branches: list[tuple[int, float, float, int]] | None = None
         self.branch_rng: np.random.Generator | None = None
-        self.margin: float | None = None  # gross margin of deals won here (None: scenario's)
+        self.margin = 1.0  # gross margin of deals won here (the stage's, else the scenario's)
         self.leads_per_hour = 0.0
         self.prospect_rng: np.random.Generator | None = None
         self.source = -1

@@ -109,7 +109,9 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
             ]  # fmt: skip
             if any(b.share < 1 for b in spec.branches):
                 st.branch_rng = self.streams(f"branch.{name}")
-        st.margin = spec.gross_margin
+        st.margin = (
+            spec.gross_margin if spec.gross_margin is not None else self.scenario.gross_margin
+        )
         st.work = spec.work_hours.sampler(self.streams(f"work.{name}"))
         if spec.delay_days is not None:
             st.delay = spec.delay_days.sampler(self.streams(f"delay.{name}"))

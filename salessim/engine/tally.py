@@ -58,8 +58,10 @@ class Tally:
         self.daily_revenue = [0.0] * days
         # gross profit booked, when margins differ by stage or for repeat orders (else revenue
         # times the scenario's gross_margin)
-        self.margins = scenario.customers.repeat_margin is not None or any(
-            st.margin is not None for st in stages
+        repeat = scenario.customers.repeat_margin
+        self.repeat_margin = repeat if repeat is not None else scenario.gross_margin
+        self.margins = repeat is not None or any(
+            spec.gross_margin is not None for spec in scenario.stages.values()
         )
         self.daily_gross = [0.0] * days if self.margins else []
         self.gross_window = 0.0

@@ -25,7 +25,14 @@ from pydantic import (
 )
 
 from salessim.scenario.distributions import Distribution, Fixed
-from salessim.scenario.workforce import Absence, Customers, Event, Workforce, not_before_start
+from salessim.scenario.workforce import (
+    Absence,
+    Customers,
+    Event,
+    Margin,
+    Workforce,
+    not_before_start,
+)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -399,10 +406,8 @@ class Stage(Model):
         "whose conditions hold and whose share is drawn sends the lead there (an optional demo "
         "for big deals, a wrong contact sent back to qualify).",
     )
-    gross_margin: float | None = Field(
+    gross_margin: Margin | None = Field(
         default=None,
-        ge=-10,
-        le=1,
         description="Share of a deal's value kept after the cost of goods when the deal is won "
         "at this stage (negative: a first offer sold at a loss); default: the scenario's.",
     )

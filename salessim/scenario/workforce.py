@@ -19,6 +19,8 @@ from salessim.scenario.distributions import Distribution, Fixed, LogNormal
 
 Probability = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+# a share of revenue kept after the cost of goods; negative for a sale at a loss
+Margin = Annotated[float, Field(ge=-10, le=1, allow_inf_nan=False)]
 MIN_ABSENCE_DAYS = 0.5
 """Shortest mean sick episode or vacation block, so that a person has at most two a day."""
 
@@ -345,10 +347,8 @@ class Customers(Model):
     churn_per_year: NonNegative = Field(
         default=0.0, le=50, description="Rate at which an active customer stops buying."
     )
-    repeat_margin: float | None = Field(
+    repeat_margin: Margin | None = Field(
         default=None,
-        ge=-10,
-        le=1,
         description="Gross margin of repeat purchases (a cheap first offer, then profitable "
         "repeat orders); default: the scenario's gross_margin.",
     )
