@@ -26,7 +26,7 @@ def test_estimate_is_at_or_above_the_real_work(name: str) -> None:
     sim = Simulation(scenario, Streams(1, 0))
     sim.run()
     events = next(sim.env._eid)
-    assert events <= guess.events <= 6 * events  # repeat orders are guessed from all leads
+    assert events <= guess.events <= 5 * events
     assert 0.5 * sim.next_id <= guess.leads <= 2.5 * sim.next_id
 
 

@@ -1,8 +1,7 @@
 """One replication of one scenario in SimPy: what happens to every lead and every person.
 
 `simulation.Simulation` wires the parts for a `Scenario` and holds no behaviour of its own:
-`inflow` (lead sources, let in without an event while nobody is free; the open pipeline,
-prospecting sessions, repeat orders), `queues` (stage
+`inflow` (lead sources, the open pipeline, prospecting sessions, repeat orders), `queues` (stage
 entry, bookings, team and personal queues, leads going cold), `workloop` (each person's SimPy
 process), `outcomes` (success, next stage, won deals, credit, the lead log). They share the
 state named by `wiring.Wired`. Behaviour users will vary sits behind small policies with

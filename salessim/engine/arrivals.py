@@ -5,8 +5,7 @@ what the budget's spend buys, for a budget source), times a yearly trend and the
 volume, and 0 outside the channel's dates; within a day
 arrival times are uniform or follow `hourly_profile`. Each lead's deal value, patience and
 per-stage random numbers are drawn with it from the source's own stream, so two scenarios with
-the same seed see the same leads. `inflow` lets them in: with an event only when someone is
-idle to take them (see `Inflow._open_inflow`).
+the same seed see the same leads. `engine` turns the chunks into SimPy timeouts.
 """
 
 from __future__ import annotations

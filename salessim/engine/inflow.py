@@ -7,15 +7,13 @@ so the hot path pays no extra indirection); `wiring.Wired` names what they may u
 
 from __future__ import annotations
 
-import heapq
 import math
-from collections.abc import Generator, Iterator
+from collections.abc import Generator
 from functools import partial
-from itertools import chain, islice
 from typing import TYPE_CHECKING, Any
 
 from salessim.engine.arrivals import arrival_chunks
-from salessim.engine.records import Arrivals, Customer, Due, Lead, PersonRt, StageRt
+from salessim.engine.records import Customer, Lead, PersonRt, StageRt
 
 if TYPE_CHECKING:
     from salessim.engine.wiring import Wired
@@ -24,36 +22,12 @@ if TYPE_CHECKING:
 INF = math.inf
 
 
-def _time(due: Due) -> float:
-    return due[0]
-
-
-def merge(streams: list[Iterator[list[Due]]], size: int = 1024) -> Iterator[list[Due]]:
-    """Chunked streams of arrivals merged in time order (and chunked again)."""
-    merged = heapq.merge(*(chain.from_iterable(chunks) for chunks in streams), key=_time)
-    return iter(lambda: list(islice(merged, size)), [])
-
-
-def _next(stream: Arrivals) -> float:
-    return stream.due_t
-
-
-def delay_to(now: float, t: float) -> float:
-    """The delay after which SimPy's clock (`now + delay`, rounded) reads exactly `t`."""
-    delay = t - now
-    while now + delay < t:
-        delay = math.nextafter(delay, INF)
-    while now + delay > t:
-        delay = math.nextafter(delay, -INF)
-    return delay
-
-
 class Inflow:
     """Leads entering the funnel."""
 
-    def _arrivals(self: Wired, k: int, src: LeadSource) -> Iterator[list[Due]]:
-        """The leads of source `k` that come, in time order and in chunks, up to the horizon
-        or until its market is used up (a depleting market thins them by the share left)."""
+    def _source(self: Wired, k: int, src: LeadSource) -> Generator[Any, Any, None]:
+        env = self.env
+        entry = self.stages[self.stage_index[src.entry_stage or next(iter(self.scenario.stages))]]
         chunks = arrival_chunks(
             src,
             self.scenario,
@@ -66,68 +40,14 @@ class Inflow:
         depletes = src.market_saturation == "depletion"
         market = self.streams(f"market.{src.source}") if depletes else None
         for chunk in chunks:
-            come: list[Due] = []
             for t, value, patience, u in chunk:
                 if t >= self.horizon or left == 0:
-                    yield come
                     return
                 if market is not None and market.random() * size >= left:
                     continue  # thinned: only the share of the market left still comes
                 left -= 1
-                come.append((t, k, value, t + patience, u))
-            yield come
-
-    def _open_inflow(self: Wired) -> None:
-        """One stream of arrivals per entry stage (its sources merged in time order), each
-        held one lead ahead.
-
-        A lead that arrives while nobody could take it (no one idle at its entry stage, which
-        has no booking, routing or patience) needs no event of its own: it joins the queue,
-        with its own arrival time and in the same order, when someone next looks at the
-        queues or lets in a lead (`catch_up`). An event (the stream's alarm) is set only for
-        the next arrival at a stage where someone is idle, or one that must be booked on
-        arrival."""
-        by_entry: dict[int, list[Iterator[list[Due]]]] = {}
-        for k, src in enumerate(self.scenario.leads):
-            entry = self.stage_index[src.entry_stage or next(iter(self.scenario.stages))]
-            by_entry.setdefault(entry, []).append(self._arrivals(k, src))
-        self.inbound = []
-        for index, streams in by_entry.items():
-            merged = streams[0] if len(streams) == 1 else merge(streams)
-            st = self.stages[index]
-            st.arrivals = Arrivals(st, merged, self._alarm)
-            self.inbound.append(st.arrivals)
-        self.due_t = min((a.due_t for a in self.inbound), default=INF)
-        for stream in self.inbound:
-            self.arm(stream)
-
-    def catch_up(self: Wired, now: float) -> None:
-        """Let in the leads that arrived up to `now`, each at its own arrival time, in the
-        order they came."""
-        inbound = self.inbound
-        while self.due_t <= now:
-            stream = inbound[0] if len(inbound) == 1 else min(inbound, key=_next)
-            t, k, value, deadline, u = stream.take()
-            self.due_t = stream.due_t if len(inbound) == 1 else min(a.due_t for a in inbound)
-            lead = self._new_lead(k, t, value, deadline, u)
-            entry = stream.entry
-            if entry.plain:
-                self._arrive(lead, entry, t)
-            else:  # its alarm went off at t: now is t
-                self._enter(lead, entry)
-
-    def arm(self: Wired, stream: Arrivals) -> None:
-        """Set the stream's alarm for its next arrival if someone could take that lead then,
-        or if it must be booked on arrival."""
-        t = stream.due_t
-        if t < stream.alarm_at and (stream.entry.idle or not stream.entry.plain):
-            stream.alarm_at = t
-            self.env.timeout(delay_to(self.env.now, t)).callbacks.append(stream.ring)
-
-    def _alarm(self: Wired, stream: Arrivals) -> None:
-        stream.alarm_at = INF  # a stream has one alarm at a time: this one
-        self.catch_up(self.env.now)
-        self.arm(stream)
+                yield env.timeout(t - env.now)
+                self._enter(self._new_lead(k, t, value, t + patience, u), entry)
 
     def _pipeline(self: Wired) -> Generator[Any, Any, None]:
         """Deals open on day 0 enter their stage with a random part of its delay left."""
@@ -173,17 +93,10 @@ class Inflow:
         else:
             self._end(lead, "rejected", now)
 
-    def _new_id(self: Wired, t: float) -> int:
-        """The next lead's id, after the leads that arrived before `t` (ids follow time)."""
-        if self.due_t < t:
-            self.catch_up(t)
-        lid = self.next_id
-        self.next_id += 1
-        return lid
-
     def _new_lead(self: Wired, source: int, t: float, value: float, deadline: float,
                   u: list[float]) -> Lead:  # fmt: skip
-        lead = Lead(self._new_id(t), source, t, value, deadline, u, t >= self.warmup)
+        lead = Lead(self.next_id, source, t, value, deadline, u, t >= self.warmup)
+        self.next_id += 1
         if self.lead_log is not None:
             lead.path = []
         self.open[lead.id] = lead
@@ -213,7 +126,8 @@ class Inflow:
         """A repeat purchase that waits for someone to work `stage` (support)."""
         now = self.env.now
         owner = customer.owner
-        lead = Lead(self._new_id(now), -1, now, value, now + wait_hours, [], False)
+        lead = Lead(self.next_id, -1, now, value, now + wait_hours, [], False)
+        self.next_id += 1
         lead.repeat = True
         lead.customer = customer
         self.open[lead.id] = lead

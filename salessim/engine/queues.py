@@ -60,20 +60,8 @@ class Queues:
             target.pending -= 1
         self._enqueue(lead, st, target)
 
-    def _arrive(self: Wired, lead: Lead, st: StageRt, t: float) -> None:
-        """A new lead enters a stage without booking, routing or patience at its arrival time
-        `t` (earlier than now when nobody could take it then: `catch_up`)."""
-        if lead.path is not None:
-            lead.path.append((st.name, t))
-        if lead.counted:
-            st.daily_entered[int(t // 24)] += 1
-        lead.in_stage = st.index
-        self._join(lead, st, self.env.now)
-
     def _enqueue(self: Wired, lead: Lead, st: StageRt, target: PersonRt | None = None) -> None:
         now = self.env.now
-        if self.due_t <= now:  # leads that arrived before this one joined their queue
-            self.catch_up(now)
         lead.queued = now
         if (
             target is not None
@@ -84,10 +72,6 @@ class Queues:
             lead.at = st.index
             self.wake(target)
             return
-        self._join(lead, st, now)
-
-    def _join(self: Wired, lead: Lead, st: StageRt, now: float) -> None:
-        """The lead joins the team queue; the first idle person able to take it is woken."""
         st.queue.append(lead)
         lead.at = st.index
         for person in st.idle:

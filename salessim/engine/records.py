@@ -11,7 +11,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_right
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,44 +26,6 @@ if TYPE_CHECKING:
 
 INF = float("inf")
 WON = -1
-Due = tuple[float, int, float, float, list[float]]  # arrival (h), source, value, deadline, u
-
-
-class Arrivals:
-    """The coming arrivals at one entry stage, in time order and in chunks: the next is
-    `chunk[i]`, due at `due_t` (inf when there are no more). `alarm_at` is the time of the
-    stream's pending alarm (inf if none); `ring` is the alarm's callback."""
-
-    __slots__ = ("entry", "chunks", "chunk", "i", "due_t", "alarm_at", "ring")
-
-    def __init__(self, entry: StageRt, chunks: Iterator[list[Due]],
-                 alarm: Callable[[Arrivals], None]) -> None:  # fmt: skip
-        self.entry = entry
-        self.chunks = chunks
-        self.alarm_at = INF
-        self.ring: Callable[[Any], None] = lambda _ev: alarm(self)
-        self.chunk: list[Due] = []
-        self.i = 0
-        self.due_t = INF
-        self._load()
-
-    def take(self) -> Due:
-        """The due arrival; the next becomes due."""
-        due = self.chunk[self.i]
-        self.i += 1
-        if self.i < len(self.chunk):
-            self.due_t = self.chunk[self.i][0]
-        else:
-            self._load()
-        return due
-
-    def _load(self) -> None:
-        self.chunk, self.i = [], 0
-        for chunk in self.chunks:  # the next chunk with arrivals in it
-            if chunk:
-                self.chunk = chunk
-                break
-        self.due_t = self.chunk[0][0] if self.chunk else INF
 
 
 class Lead:
@@ -110,8 +72,7 @@ class StageRt:
                  "reschedules", "reminder_rng", "no_shows", "workers", "staff", "wait_hours",
                  "daily_entered", "daily_succeeded", "waits_hours",
                  "times_hours", "routing", "assigned", "turn", "plain", "rule_from",
-                 "rule_below", "rule_hours", "branches", "branch_rng", "margin",
-                 "arrivals")  # fmt: skip
+                 "rule_below", "rule_hours", "branches", "branch_rng", "margin")  # fmt: skip
 
     def __init__(self, name: str, index: int) -> None:
         self.name = name
@@ -158,7 +119,6 @@ class StageRt:
         self.assigned: dict[PersonRt, int] = {}  # leads assigned to each person (weighted)
         self.turn = 0  # round robin: where the next turn starts in `workers`
         self.plain = True  # no booking delay, routing or patience: a lead joins the queue
-        self.arrivals: Arrivals | None = None  # the sources' leads that enter here
 
     @property
     def waits(self) -> int:

@@ -88,7 +88,8 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
         self.staffing = Staffing(self)
         self.staffing.start()
         self.customers.open_book()
-        self._open_inflow()
+        for k, src in enumerate(scenario.leads):
+            self.env.process(self._source(k, src))
         self.opening_age: dict[int, float] = {}
         if scenario.pipeline:
             self.env.process(self._pipeline())
@@ -212,7 +213,6 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
     def run(self) -> Tally:
         with cyclic_gc_paused():
             self.env.run(until=self.horizon)
-        self.catch_up(self.horizon)
         for lead in list(self.open.values()):
             if lead.deadline <= self.horizon:
                 if lead.at >= 0:

@@ -9,7 +9,7 @@ list, and a new part shows here what it needs.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
@@ -19,12 +19,12 @@ if TYPE_CHECKING:
     from salessim.engine.calendar import WorkCalendar
     from salessim.engine.customers import CustomerBook
     from salessim.engine.people import Staffing
-    from salessim.engine.records import Arrivals, Customer, Due, Lead, PersonRt, StageRt
+    from salessim.engine.records import Customer, Lead, PersonRt, StageRt
     from salessim.engine.routing import Router
     from salessim.engine.streams import Streams
     from salessim.engine.tally import Tally
     from salessim.engine.work import Productivity, Prospecting
-    from salessim.scenario.models import LeadSource, Scenario
+    from salessim.scenario.models import Scenario
 
 TraceRow = tuple[Any, ...]
 
@@ -56,19 +56,10 @@ class Wired(Protocol):
     follow_rng: np.random.Generator
     role_calendars: dict[str, WorkCalendar]
     seat_calendars: dict[tuple[str, int], WorkCalendar]
-    inbound: list[Arrivals]
-    due_t: float
 
     def at(self, t: float, action: Callable[[], Any]) -> None: ...
 
     # inflow
-    def _arrivals(self, k: int, src: LeadSource) -> Iterator[list[Due]]: ...
-    def _open_inflow(self) -> None: ...
-    def catch_up(self, now: float) -> None: ...
-    def arm(self, stream: Arrivals) -> None: ...
-    def _alarm(self, stream: Arrivals) -> None: ...
-    def _new_id(self, t: float) -> int: ...
-
     def _new_lead(self, source: int, t: float, value: float, deadline: float,
                   u: list[float]) -> Lead: ...  # fmt: skip
 
@@ -79,9 +70,6 @@ class Wired(Protocol):
     def _branch(self, lead: Lead, st: StageRt) -> int: ...
 
     # queues
-    def _arrive(self, lead: Lead, st: StageRt, t: float) -> None: ...
-    def _join(self, lead: Lead, st: StageRt, now: float) -> None: ...
-
     def _enter(self, lead: Lead, st: StageRt, retry: bool = False,
                by: PersonRt | None = None, residual: float = 1.0) -> None: ...  # fmt: skip
 

@@ -40,9 +40,6 @@ class WorkLoop:
         person.wake = ev
         for st in person.stages:
             st.idle[person] = None
-            stream = st.arrivals
-            if stream is not None and stream.due_t < stream.alarm_at:
-                self.arm(stream)
         if close < INF and person.timer_at != close:
             person.timer_at = close
             self.at(close, lambda: self.wake(person))
@@ -82,8 +79,6 @@ class WorkLoop:
         person.stage_week = {i: v for i, v in over.items() if i >= 0 and v > 0}
 
     def _pick(self: Wired, person: PersonRt, now: float) -> tuple[Lead | None, StageRt | None]:
-        if self.due_t <= now:
-            self.catch_up(now)
         shares = person.shares
         for st in person.ruled:  # a thin pipeline puts prospecting first (`prospect_while`)
             if (not shares or self._week_open(person, st, now)) and self.prospecting.urgent(

@@ -3,10 +3,10 @@
 `estimate` counts, from the scenario alone, roughly how many leads a replication creates and how
 many simulation events and bytes that costs; `check` compares the whole batch with the time
 allowed and the memory the machine has and raises `LimitError` with what to change. The
-per-event and per-lead costs were measured on the shipped scenarios (6 to 10 microseconds per
-event, 2 to 5 events per lead, 725 bytes per lead alive, 430 more per logged lead), the costs of
+per-event and per-lead costs were measured on the shipped scenarios (5 to 9 microseconds per
+event, 3 to 5 events per lead, 725 bytes per lead alive, 430 more per logged lead), the costs of
 a person or role on teams of 2,000 to 20,000 (about 30 microseconds and 30 bytes a day, 6 KB
-each); the estimate comes out 3 to 14 times the measured time on the shipped scenarios,
+each); the estimate comes out 1.5 to 4.5 times the measured time on the shipped scenarios,
 erring on the side of caution. Memory is compared with the machine's (or its control group's)
 and with the address space a process may map (`ulimit -v`). `--no-limit` skips
 the check.
@@ -25,7 +25,7 @@ from salessim.errors import SalessimError
 from salessim.experiment.replications import MIN_REPLICATIONS_PER_WORKER
 from salessim.scenario.models import Scenario
 
-SECONDS_PER_EVENT = 5.5e-6
+SECONDS_PER_EVENT = 5e-6
 BYTES_PER_LIVE_LEAD = 800
 BYTES_PER_LOGGED_LEAD = 650  # in the worker's log and in the final leads frame
 BYTES_PER_PERIOD_ROW = 40 * 8  # one weekly or monthly row of the time series
@@ -76,7 +76,7 @@ def estimate(scenario: Scenario, leads_log: bool = False) -> Estimate:
     leads = inbound + prospected
     repeats = leads * scenario.customers.repeat_per_year * days / 365
     seats = people + len(scenario.roles)  # a role costs about what a person does
-    events = (leads + repeats) * (1.5 + len(scenario.stages) / 2) + seats * days * 3
+    events = (leads + repeats) * (2 + len(scenario.stages) / 2) + seats * days * 3
     live = min(leads + repeats, leads / days * 90 + _backlog(scenario, inbound))
     periods = days / 7 + days / 30
     logged = leads * BYTES_PER_LOGGED_LEAD if leads_log else 0.0
