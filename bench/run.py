@@ -1,13 +1,15 @@
 """Benchmarks of the salessim engine, printed as ratios (not timed tests).
 
-    python bench/run.py            # full run, a few minutes
+    python bench/run.py            # full run, about two minutes
     python bench/run.py --smoke    # tiny sizes, used by CI to keep the script working
 
 (a) M/M/c: the same model in plain SimPy (Resource + a process per customer) and as a salessim
     scenario; customers per second for both and the ratio of salessim time to plain time
     (CPU time, median of 5 repeats in which the two alternate).
-(b) Scaling: seconds per replication of scenarios/two_level.yaml as the horizon doubles, and as
-    lead volume and headcount grow together; growth factor per doubling (2.0 = linear).
+(b) Scaling: CPU seconds per replication of scenarios/two_level.yaml as the horizon doubles, and
+    as lead volume and headcount grow together (median of 3 rounds that interleave the sizes);
+    growth factor per doubling (2.0 = linear), overall and per SimPy event (the engine's cost
+    per unit of the model's work).
 (c) Peak memory of one 10-year replication (tracemalloc).
 """
 
@@ -26,6 +28,8 @@ from typing import Any
 
 import simpy
 
+from salessim.engine.simulation import Simulation
+from salessim.engine.streams import Streams
 from salessim.experiment.replications import run_replication
 from salessim.scenario import loader
 from salessim.scenario.models import Scenario
@@ -134,36 +138,56 @@ def scaled(base: Scenario, horizon_days: float, factor: int) -> Scenario:
     return Scenario.model_validate(data)
 
 
-def seconds_per_rep(sc: Scenario, reps: int) -> float:
-    """Best of three timings of `reps` replications, after one untimed warm-up replication."""
-    run_replication(sc, 1, 0)
-    best = float("inf")
-    for _ in range(3):
-        t0 = time.perf_counter()
-        for r in range(reps):
-            run_replication(sc, 1, r)
-        best = min(best, (time.perf_counter() - t0) / reps)
-    return best
+def seconds_per_rep(scenarios: list[Scenario], reps: int, rounds: int = 3) -> list[float]:
+    """CPU seconds per replication of each scenario: the median over `rounds` rounds, each
+    timing `reps` replications of every scenario in turn (so all sizes see the same machine),
+    after one untimed warm-up replication of each."""
+    for sc in scenarios:
+        run_replication(sc, 1, 0)
+    times: list[list[float]] = [[] for _ in scenarios]
+    for _ in range(rounds):
+        for i, sc in enumerate(scenarios):
+            t0 = time.process_time()
+            for r in range(reps):
+                run_replication(sc, 1, r)
+            times[i].append((time.process_time() - t0) / reps)
+    return [statistics.median(t) for t in times]
+
+
+def events_of(sc: Scenario) -> int:
+    """SimPy events of replication 0 (the model's work: leads, repeat orders, wake-ups)."""
+    sim = Simulation(sc, Streams(1, 0))
+    sim.run()
+    return next(sim.env._eid)
+
+
+def growth_table(title: str, labels: list[str], sizes: list[float], scenarios: list[Scenario],
+                 reps: int) -> None:  # fmt: skip
+    """Seconds per replication and their growth per doubling of `sizes`, overall and per event."""
+    print(f"{title:>12} {'s/rep':>8} {'growth per doubling':>20} {'events':>9} {'of s/event':>11}")
+    seconds = seconds_per_rep(scenarios, reps)
+    events = [events_of(sc) for sc in scenarios]
+    for i, label in enumerate(labels):
+        growth = growth_per = "-"
+        if i:
+            exponent = math.log(2) / math.log(sizes[i] / sizes[i - 1])
+            ratio = seconds[i] / seconds[i - 1]
+            growth = f"{ratio**exponent:.2f}"
+            growth_per = f"{2 * (ratio * events[i - 1] / events[i]) ** exponent:.2f}"
+        print(f"{label:>12} {seconds[i]:>8.3f} {growth:>20} {events[i]:>9,} {growth_per:>11}")
 
 
 def bench_scaling(years: list[int], factors: list[int], reps: int) -> None:
     base = loader.load(TWO_LEVEL)
-    print("\n(b) Scaling of scenarios/two_level.yaml")
-    print(f"{'horizon':>8} {'s/rep':>8} {'growth per doubling':>20}")
-    prev = None
-    for y in years:
-        t = seconds_per_rep(scaled(base, 365 * y, 1), reps)
-        growth = f"{t / prev:.2f}" if prev else "-"
-        print(f"{y:>6} y {t:>8.3f} {growth:>20}")
-        prev = t
-    print(f"{'volume+staff':>12} {'s/rep':>8} {'growth per doubling':>20}")
-    prev, prev_f = None, 1
-    for f in factors:
-        t = seconds_per_rep(scaled(base, 365, f), reps)
-        growth = f"{(t / prev) ** (math.log(2) / math.log(f / prev_f)):.2f}" if prev else "-"
-        print(f"{'x' + str(f):>12} {t:>8.3f} {growth:>20}")
-        prev, prev_f = t, f
-    print("linear = 2.0 per doubling (volume growth is converted to a per-doubling factor)")
+    print("\n(b) Scaling of scenarios/two_level.yaml (CPU time, median of 3 interleaved rounds)")
+    growth_table("horizon", [f"{y} y" for y in years], [float(y) for y in years],
+                 [scaled(base, 365 * y, 1) for y in years], reps)  # fmt: skip
+    growth_table("volume+staff", [f"x{f}" for f in factors], [float(f) for f in factors],
+                 [scaled(base, 365, f) for f in factors], reps)  # fmt: skip
+    print("linear = 2.0 per doubling (volume growth is converted to a per-doubling factor); "
+          "'of s/event' is the growth of the\nengine's cost per SimPy event, so a model whose "
+          "work grows faster than its horizon (a customer base\nthat builds up) or with more "
+          "idle people to wake shows as growth of events, not of this")  # fmt: skip
 
 
 def bench_memory(years: int) -> None:
