@@ -6,8 +6,9 @@ allowed and the memory the machine has and raises `LimitError` with what to chan
 per-event and per-lead costs were measured on the shipped scenarios (5 to 9 microseconds per
 event, 3 to 5 events per lead, 725 bytes per lead alive, 430 more per logged lead), the costs of
 a person or role on teams of 2,000 to 20,000 (about 30 microseconds and 30 bytes a day, 6 KB
-each); the estimate comes out 1.5 to 4.5 times the measured time on the shipped scenarios,
-erring on the side of caution. Memory is compared with the machine's (or its control group's)
+each); the estimate comes out 3 to 14 times the measured time on the shipped scenarios
+(two_level 3.1, three_step 5.7, five_stage 6.8, director_sells 13; 2026-12-02), erring on the
+side of caution. Memory is compared with the machine's (or its control group's)
 and with the address space a process may map (`ulimit -v`). `--no-limit` skips
 the check.
 """
