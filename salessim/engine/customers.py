@@ -32,6 +32,7 @@ class CustomerBook:
     def __init__(self, sim: Engine, spec: Customers) -> None:
         self.sim = sim
         self.spec = spec
+        self.warmup, self.horizon = sim.warmup, sim.horizon
         self.rng = sim.streams("customers")
         self.neglect_rng = sim.streams("customers.neglect")
         value = spec.repeat_value or sim.scenario.deal_value
@@ -51,21 +52,21 @@ class CustomerBook:
         self.plain = self.plain_window = 0
         self.plain_value = self.plain_months = 0.0
 
-    def won(self, closer: PersonRt | None, value: float) -> None:
-        """Register a new customer closed by `closer` with a first purchase of `value`."""
-        spec, now = self.spec, self.sim.env.now
+    def won(self, closer: PersonRt | None, value: float, now: float) -> None:
+        """Register a new customer closed by `closer` at `now` with a first purchase of `value`."""
         if not self.track:  # nothing can happen to them later: count, do not keep
             self.plain += 1
-            if now >= self.sim.warmup:
+            warmup = self.warmup
+            if now >= warmup:
                 self.plain_window += 1
                 self.plain_value += value
-            start = now if now > self.sim.warmup else self.sim.warmup
-            if start < self.sim.horizon:
-                self.plain_months += self.sim.horizon - start
+            start = now if now > warmup else warmup
+            if start < self.horizon:
+                self.plain_months += self.horizon - start
             return
         owner = closer
-        if spec.owner_role is not None:
-            owner = self._least_loaded(spec.owner_role, exclude=None)
+        if self.spec.owner_role is not None:
+            owner = self._least_loaded(self.spec.owner_role, exclude=None)
         self._add(owner, value, won_at=now)
 
     def _add(self, owner: PersonRt | None, value: float, won_at: float) -> None:

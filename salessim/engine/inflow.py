@@ -47,7 +47,7 @@ class Inflow:
                     continue  # thinned: only the share of the market left still comes
                 left -= 1
                 yield env.timeout(t - env.now)
-                self._enter(self._new_lead(k, t, value, t + patience, u), entry)
+                self._enter(self._new_lead(k, t, value, t + patience, u), entry, env.now)
 
     def _pipeline(self: Wired) -> Generator[Any, Any, None]:
         """Deals open on day 0 enter their stage with a random part of its delay left."""
@@ -69,7 +69,8 @@ class Inflow:
                     days, kind = fate
                     self.at(days * 24, partial(self._fate, lead, kind))
                 continue
-            self._enter(lead, self.stages[self.stage_index[deal.stage]], residual=rng.random())
+            stage = self.stages[self.stage_index[deal.stage]]
+            self._enter(lead, stage, self.env.now, residual=rng.random())
 
     def referral(self: Wired) -> None:
         """A lead a customer sent (`customers.referrals_per_year`): its value is drawn from the
@@ -79,14 +80,15 @@ class Inflow:
         value = float(self.scenario.deal_value.sample(rng, 1)[0])
         u = rng.random(2 * len(self.stages)).tolist()
         entry = next(st for st in self.stages if not st.prospecting)
-        lead = self._new_lead(self.tally.referral_source, self.env.now, value, INF, u)
-        self._enter(lead, entry)
+        now = self.env.now
+        lead = self._new_lead(self.tally.referral_source, now, value, INF, u)
+        self._enter(lead, entry, now)
 
     def _fate(self: Wired, lead: Lead, kind: str) -> None:
         """An opening deal ends as its age-conditioned draw said (`pipeline_survival`)."""
         now = self.env.now
         if kind == "won":
-            self.customers.won(None, lead.value)
+            self.customers.won(None, lead.value, now)
             if self.tally.margins:
                 self.tally.gross(now, lead.value * self.scenario.gross_margin)
             self._end(lead, "won", now)
@@ -119,7 +121,7 @@ class Inflow:
             lead.by = person
             lead.team[person] = st.index
             self.tally.contact(lead, now, outbound=True)
-            self._advance(lead, st, person)
+            self._advance(lead, st, person, now)
 
     def repeat_lead(self: Wired, value: float, customer: Customer, stage: str,
                     wait_hours: float) -> None:  # fmt: skip
@@ -132,4 +134,4 @@ class Inflow:
         lead.customer = customer
         self.open[lead.id] = lead
         st = self.stages[self.stage_index[stage]]
-        self._enqueue(lead, st, self.router.repeat_order(owner, st))
+        self._enqueue(lead, st, now, self.router.repeat_order(owner, st))

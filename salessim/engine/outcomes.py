@@ -31,7 +31,7 @@ class Outcomes:
             lead.by = person
             self.tally.contact(lead, now)
 
-    def _complete(self: Wired, lead: Lead, st: StageRt, person: PersonRt) -> None:
+    def _complete(self: Wired, lead: Lead, st: StageRt, person: PersonRt, now: float) -> None:
         counted = lead.counted
         if counted:
             st.worked += 1
@@ -52,24 +52,23 @@ class Outcomes:
             if skilled:
                 person.judged_successes += 1
             if counted:
-                st.daily_succeeded[int(self.env.now // 24)] += 1
-            self._advance(lead, st, person)
+                st.daily_succeeded[int(now // 24)] += 1
+            self._advance(lead, st, person, now)
         elif lead.tries < st.attempts and not lead.repeat:
             lead.tries += 1
-            self._enter(lead, st, retry=True, by=person)
+            self._enter(lead, st, now, retry=True, by=person)
         else:
-            self._end(lead, "rejected", self.env.now, person)
+            self._end(lead, "rejected", now, person)
 
     def _repeat_u(self: Wired) -> float:
         return float(self.customers.rng.random())
 
-    def _advance(self: Wired, lead: Lead, st: StageRt, person: PersonRt) -> None:
+    def _advance(self: Wired, lead: Lead, st: StageRt, person: PersonRt, now: float) -> None:
         lead.tries = 0
         nxt = st.next if st.branches is None else self._branch(lead, st)
         if nxt != WON and not lead.repeat:
-            self._enter(lead, self.stages[nxt], by=person)
+            self._enter(lead, self.stages[nxt], now, by=person)
             return
-        now = self.env.now
         if not lead.repeat:
             person.deals += 1
             person.revenue += lead.value
@@ -82,7 +81,7 @@ class Outcomes:
                 share = source.sourcing_rate
                 source.commission += lead.value * share
                 self.tally.daily_commission[int(now // 24)] += lead.value * share
-            self.customers.won(person, lead.value)
+            self.customers.won(person, lead.value, now)
             if self.tally.margins:
                 self.tally.gross(now, lead.value * st.margin)
         self._end(lead, "won", now, person)

@@ -22,9 +22,8 @@ INF = math.inf
 class Queues:
     """Leads waiting for work."""
 
-    def _enter(self: Wired, lead: Lead, st: StageRt, retry: bool = False,
+    def _enter(self: Wired, lead: Lead, st: StageRt, now: float, retry: bool = False,
                by: PersonRt | None = None, residual: float = 1.0) -> None:  # fmt: skip
-        now = self.env.now
         if lead.path is not None:
             lead.path.append((st.name, now))
         if retry:
@@ -37,7 +36,7 @@ class Queues:
                     self.stages[lead.in_stage].times_hours.append(now - lead.since)
                 lead.since, lead.in_stage = now, st.index
             if st.plain:
-                self._enqueue(lead, st)
+                self._enqueue(lead, st, now)
                 return
             delay_hours = st.delay() * 24 * residual if st.delay is not None else 0.0
             if st.routing is not None:
@@ -58,10 +57,10 @@ class Queues:
         """A booked or retried lead becomes workable after its delay."""
         if booked and target is not None:
             target.pending -= 1
-        self._enqueue(lead, st, target)
+        self._enqueue(lead, st, self.env.now, target)
 
-    def _enqueue(self: Wired, lead: Lead, st: StageRt, target: PersonRt | None = None) -> None:
-        now = self.env.now
+    def _enqueue(self: Wired, lead: Lead, st: StageRt, now: float,
+                 target: PersonRt | None = None) -> None:  # fmt: skip
         lead.queued = now
         if (
             target is not None
@@ -92,7 +91,7 @@ class Queues:
                     self._waited(lead, st, now)
                     self._end(lead, "followed", now, person)
                 else:
-                    self._enqueue(lead, st)
+                    self._enqueue(lead, st, now)
 
     def _pop(self: Wired, queue: deque[Lead], st: StageRt, now: float) -> Lead | None:
         while queue:
@@ -126,7 +125,7 @@ class Queues:
         cancelled, lead.missed = lead.missed == "cancel", None
         if cancelled and st.reminder_rng.random() < st.reschedules:  # type: ignore[union-attr]
             lead.rebooked = st.index
-            self._enter(lead, st, by=person)
+            self._enter(lead, st, self.env.now, by=person)
             return
         if lead.counted:
             st.no_shows += 1

@@ -81,12 +81,17 @@ class Tally:
         for st in stages:
             st.daily_entered = [0.0] * days
             st.daily_succeeded = [0.0] * days
-        self.cost_per_lead = [src.cost_per_lead for src in scenario.leads]
         # cost per lead of each day, for the sources whose cost changes on a date
         self.daily_cost: dict[int, list[float]] = {
             k: [src.cost_on(day) for day in range(days)] for k, src in enumerate(scenario.leads)
             if any(c.cost_per_lead is not None for c in src.changes)
         }  # fmt: skip
+        # each inbound source's cost per lead by day (the same list for every day if it never
+        # changes)
+        self.lead_cost = [
+            self.daily_cost.get(k) or [src.cost_per_lead] * days
+            for k, src in enumerate(scenario.leads)
+        ]
         for src in scenario.leads:
             if src.budget is not None:
                 self._spend(src, scenario.warmup_days, scenario.horizon_days)
@@ -126,12 +131,11 @@ class Tally:
         day = int(lead.arrived // 24)
         self.daily_leads[day] += 1
         if lead.counted:
-            self.arrived_by_source[lead.source] += 1
-            if lead.source < self.inbound_sources:
-                priced = self.daily_cost.get(lead.source)
-                cost = self.cost_per_lead[lead.source] if priced is None else priced[day]
-                self.daily_marketing[day] += cost
-            elif lead.source != self.referral_source:
+            source = lead.source
+            self.arrived_by_source[source] += 1
+            if source < self.inbound_sources:
+                self.daily_marketing[day] += self.lead_cost[source][day]
+            elif source != self.referral_source:
                 self.daily_outbound[day] += 1
 
     def contact(self, lead: Lead, now: float, outbound: bool = False) -> None:

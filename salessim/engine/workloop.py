@@ -80,11 +80,12 @@ class WorkLoop:
 
     def _pick(self: Wired, person: PersonRt, now: float) -> tuple[Lead | None, StageRt | None]:
         shares = person.shares
-        for st in person.ruled:  # a thin pipeline puts prospecting first (`prospect_while`)
-            if (not shares or self._week_open(person, st, now)) and self.prospecting.urgent(
-                person, st, now
-            ):
-                return None, st
+        if person.ruled:  # a thin pipeline puts prospecting first (`prospect_while`)
+            for st in person.ruled:
+                if (not shares or self._week_open(person, st, now)) and self.prospecting.urgent(
+                    person, st, now
+                ):
+                    return None, st
         for st in person.stages:
             if shares and not self._week_open(person, st, now):
                 continue
@@ -127,7 +128,7 @@ class WorkLoop:
                     yield env.timeout(person.leaves - now)
                     if lead is not None:
                         lead.missed = None
-                        self._enqueue(lead, st)
+                        self._enqueue(lead, st, env.now)
                 return
             yield env.timeout(end - now)
             if lead is None:
@@ -135,7 +136,7 @@ class WorkLoop:
             elif lead.missed is not None:
                 self._missed(lead, st, person)
             else:
-                self._complete(lead, st, person)
+                self._complete(lead, st, person, env.now)
 
     def _begin(self: Wired, person: PersonRt, lead: Lead | None, st: StageRt,
                now: float) -> tuple[float, float]:  # fmt: skip
