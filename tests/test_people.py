@@ -236,3 +236,32 @@ def test_customers_won_while_the_owner_seat_is_empty_go_to_the_next_hire() -> No
     sim, _ = run_traced(sc)
     assert sim.customers.customers
     assert all(c.owner is not None for c in sim.customers.customers)
+
+
+def test_a_new_customer_goes_to_the_account_manager_with_the_fewest_active_customers() -> None:
+    """account_manager[0] starts with 300 opening customers, nearly all gone within a month
+    (churn 50 a year: each is still there on day 30 with chance e^(-50 x 30 / 365) = 0.016,
+    about 5 of them). A book of active customers forgets the others, so the customers won from
+    day 30 on split about evenly between the two managers; counting every customer ever owned,
+    [1] would take all of the ~200 won in the run (fewer than 300) and [0] none."""
+    sc = make_scenario(
+        horizon_days=100,
+        leads=[{"source": "web", "per_day": 8}],
+        roles={"account_manager": {"headcount": 2}},
+        customers={
+            "owner_role": "account_manager",
+            "churn_per_year": 50,
+            "opening": [{"count": 300, "owner": "account_manager[0]"}],
+        },
+    )
+    shares = []
+    for rep in range(4):
+        sim, _ = run_traced(sc, seed=rep + 1)
+        first = sim.role_staff["account_manager"][0]
+        late = [c for c in sim.customers.customers if c.won_at >= 30 * 24]
+        shares.append(sum(c.owner is first for c in late) / len(late))
+        for person in sim.role_staff["account_manager"]:  # each book: its active customers
+            active = {c for c in sim.customers.customers
+                      if c.owner is person and c.active and c.churn_at > sim.horizon}  # fmt: skip
+            assert set(person.customers) == active
+    assert 0.4 < float(np.mean(shares)) < 0.6, shares

@@ -82,11 +82,24 @@ class CustomerBook:
         customer = Customer(owner, churn_at, won_at, value)
         self.customers.append(customer)
         if owner is not None:
-            owner.customers.append(customer)
+            owner.customers[customer] = None
         elif spec.owner_role is not None:
             self.orphans.setdefault(spec.owner_role, []).append(customer)
+        self._schedule_churn(customer)
         self._schedule_repeat(customer)
         self._schedule_referral(customer)
+
+    def _schedule_churn(self, customer: Customer) -> None:
+        """At its churn time (if in the run) the customer leaves its owner's book."""
+        at = customer.churn_at
+        if at < self.horizon:
+            self.sim.at(at, lambda: self._churned(customer, at))
+
+    def _churned(self, customer: Customer, at: float) -> None:
+        if customer.churn_at != at:  # its churn was moved (`churn_per_lost_order`)
+            return
+        if customer.owner is not None:
+            customer.owner.customers.pop(customer, None)
 
     def _schedule_referral(self, customer: Customer) -> None:
         rate, rng = self.spec.referrals_per_year, self.referral_rng
@@ -162,11 +175,13 @@ class CustomerBook:
         rate = self.spec.churn_per_year + extra * customer.lost_orders
         customer.churn_at = t + float(self.neglect_rng.exponential(YEAR_HOURS / rate))
         customer.ended_at = customer.churn_at
+        self._schedule_churn(customer)
 
     def owner_left(self, person: PersonRt) -> None:
         """Each active customer of a leaver leaves too with the follow probability, else moves."""
         p_follow = self.spec.follow_probability
-        for customer in person.customers:
+        book, person.customers = person.customers, {}
+        for customer in book:
             if not customer.active or customer.churn_at <= self.sim.env.now:
                 continue
             if p_follow > 0 and self.rng.random() < p_follow:
@@ -175,10 +190,9 @@ class CustomerBook:
                 heir = self._least_loaded(person.role, exclude=person)
                 customer.owner = heir
                 if heir is not None:
-                    heir.customers.append(customer)
+                    heir.customers[customer] = None
                 else:
                     self.orphans.setdefault(person.role, []).append(customer)
-        person.customers = []
 
     def _lose(self, customer: Customer, person: PersonRt) -> None:
         sim = self.sim
@@ -196,12 +210,14 @@ class CustomerBook:
 
     def adopt(self, person: PersonRt) -> None:
         """A new person takes over the customers left without an owner in their role."""
+        now = self.sim.env.now
         for customer in self.orphans.pop(person.role, []):
-            if customer.active:
+            if customer.active and customer.churn_at > now:
                 customer.owner = person
-                person.customers.append(customer)
+                person.customers[customer] = None
 
     def _least_loaded(self, role: str, exclude: PersonRt | None) -> PersonRt | None:
+        """The employed person of `role` with the fewest active customers (the first on a tie)."""
         now = self.sim.env.now
         best: PersonRt | None = None
         for p in self.sim.role_staff.get(role, []):

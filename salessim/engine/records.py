@@ -12,7 +12,7 @@ from array import array
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -194,7 +194,7 @@ class PersonRt:
         self.deals = 0
         self.revenue = 0.0
         self.revenue_repeat = 0.0
-        self.customers: list[Any] = []
+        self.customers: dict[Customer, None] = {}  # active customers they own, oldest first
         self.customers_lost = 0
         self.revenue_window = 0.0
         self.commission = 0.0
