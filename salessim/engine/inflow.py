@@ -39,6 +39,7 @@ class Inflow:
         size = float(src.market_size or 0)
         depletes = src.market_saturation == "depletion"
         market = self.streams(f"market.{src.source}") if depletes else None
+        now = env.now
         for chunk in chunks:
             for t, value, patience, u in chunk:
                 if t >= self.horizon or left == 0:
@@ -46,8 +47,9 @@ class Inflow:
                 if market is not None and market.random() * size >= left:
                     continue  # thinned: only the share of the market left still comes
                 left -= 1
-                yield env.timeout(t - env.now)
-                self._enter(self._new_lead(k, t, value, t + patience, u), entry, env.now)
+                yield env.timeout(t - now)
+                now = env.now
+                self._enter(self._new_lead(k, t, value, t + patience, u), entry, now)
 
     def _pipeline(self: Wired) -> Generator[Any, Any, None]:
         """Deals open on day 0 enter their stage with a random part of its delay left."""
