@@ -64,6 +64,8 @@ def test_lead_log_won_rows_sum_to_revenue(tmp_path: Path) -> None:
     for rep, revenue in cohort.items():
         assert won[rep] == pytest.approx(revenue, rel=1e-12)
     assert (log[log["kind"] == "new"].groupby("replication").size() == reps["leads_arrived"]).all()
+    open_values = log.loc[log["outcome"] == "open", "value"]  # an open deal shows its amount
+    assert len(open_values) > 0 and (open_values > 0).all()
 
 
 def test_timeseries_bands_cover_the_window(tiny: Scenario, tmp_path: Path) -> None:

@@ -231,7 +231,8 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
             if not lead.repeat:
                 self.tally.still_open(lead)
                 if self.lead_log is not None and lead.counted:
-                    self.lead_log.append(self._log_row(lead, "open", self.horizon, None, 0.0))
+                    row = self._log_row(lead, "open", self.horizon, None, lead.value)
+                    self.lead_log.append(row)
         self.tally.finish(self.staffing, self.customers)
         return self.tally
 
