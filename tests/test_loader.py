@@ -365,6 +365,18 @@ def test_an_open_deal_can_give_its_creation_date(tmp_path: Path) -> None:
     assert "not both" in str(problems_of(both))
 
 
+def test_a_quoted_date_reads_like_an_unquoted_one(tmp_path: Path) -> None:
+    """'2025-12-06' in quotes is a date too: 30 days before a start of 2026-01-05, as unquoted
+    (it used to stay text, and a deal created before the start was refused as created after)."""
+    body = MINIMAL + "calendar: {start: '2026-01-05'}\n"
+    deal = load(write(tmp_path, "d.yaml", body + "pipeline:\n"
+                      "  - {stage: meeting, created: '2025-12-06'}\n"))  # fmt: skip
+    assert deal.pipeline[0].age_days == 30.0
+    quoted_event = "  - {day: \"2026-01-15\", action: resign, person: 'designer[0]'}\n"
+    event = load(write(tmp_path, "e.yaml", body + "events:\n" + quoted_event))
+    assert event.events[0].day == 10.0
+
+
 def test_a_file_with_thousands_of_problems_shows_the_first_fifty(tmp_path: Path) -> None:
     stages = "".join(f"  s{i}: {{by: nobody, work_hours: 0.1, success: 0.5}}\n" for i in range(300))
     text = MINIMAL.replace("stages:\n", "stages:\n" + stages)

@@ -786,16 +786,9 @@ class Scenario(Model):
 def calendar_start(data: dict[str, Any]) -> dt.date:
     """The calendar start of raw scenario data (the default if it is missing or unreadable)."""
     calendar = data.get("calendar") if isinstance(data, dict) else None
-    start = calendar.get("start") if isinstance(calendar, dict) else None
-    if isinstance(start, str):
-        try:
-            start = dt.date.fromisoformat(start)
-        except ValueError:
-            start = None
-    if isinstance(start, dt.datetime):
-        start = start.date()
+    start = _as_date(calendar.get("start")) if isinstance(calendar, dict) else None
     default: dt.date = Calendar.model_fields["start"].default
-    return start if isinstance(start, dt.date) else default
+    return start if start is not None else default
 
 
 def days_from_dates(data: Any) -> Any:
@@ -843,6 +836,12 @@ def _day_number(value: Any, start: dt.date) -> Any:
 
 
 def _as_date(value: Any) -> dt.date | None:
+    """A date from YAML: unquoted (YAML's own date), or quoted as "YYYY-MM-DD"."""
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
     if isinstance(value, dt.datetime):
         return value.date()
     return value if isinstance(value, dt.date) else None
