@@ -36,6 +36,39 @@ def test_without_patience_nobody_leaves_and_with_it_clients_do() -> None:
     # 8 h / 3 h x 5/7 = 1.9 a calendar day, so in steady state ~1 - 1.9/5 = 62% must leave.
     share = impatient["lost_waiting"] / impatient["stage.meeting.entered"]
     assert 0.55 < share < 0.70, share
+    # only the meeting has a patience: every client who left, left there
+    assert impatient["stage.meeting.lost_waiting"] == impatient["lost_waiting"] > 0
+    assert "stage.qualify.lost_waiting" not in impatient  # no patience there: nobody leaves
+
+
+def test_clients_who_leave_are_counted_at_the_stage_they_left() -> None:
+    """Patience at the two stages after first contact: each client who left is counted at one
+    stage, so the stages add up to lost_waiting. The lead-manager (10 leads a day: 0.25 h to
+    qualify, then 0.9 h of proposal for each, against 8 h a working day) loses some at the
+    proposal, the designer some at the meeting; nobody leaves at qualify (before first
+    contact a lead goes cold, `lost_cold`)."""
+    patience = {"dist": "exponential", "mean": 48}
+    sc = make_scenario(
+        horizon_days=150,
+        warmup_days=30,
+        leads=[{"source": "web", "per_day": 10}],
+        stages={
+            "qualify": {"work_hours": 0.25, "success": 1.0, "next": "proposal"},
+            "proposal": {
+                "by": "lead_manager",
+                "work_hours": 0.9,
+                "success": 0.5,
+                "next": "meeting",
+                "patience_hours": patience,
+            },
+            "meeting": {"work_hours": 3.0, "delay_days": 1.0, "patience_hours": patience},
+        },
+        roles={"designer": {"headcount": 1}},
+    )
+    rec = replicate(sc, 1, 0).record
+    by_stage = rec["stage.proposal.lost_waiting"] + rec["stage.meeting.lost_waiting"]
+    assert by_stage == rec["lost_waiting"] and "stage.qualify.lost_waiting" not in rec
+    assert rec["stage.proposal.lost_waiting"] > 0 and rec["stage.meeting.lost_waiting"] > 0
 
 
 def paired_won_gain(small: Scenario, large: Scenario, n: int = 20) -> tuple[float, float]:

@@ -72,7 +72,8 @@ class StageRt:
                  "reschedules", "reminder_rng", "no_shows", "workers", "staff", "wait_hours",
                  "daily_entered", "daily_succeeded", "waits_hours",
                  "times_hours", "routing", "assigned", "turn", "plain", "rule_from",
-                 "rule_below", "rule_hours", "branches", "branch_rng", "margin")  # fmt: skip
+                 "rule_below", "rule_hours", "branches", "branch_rng", "margin",
+                 "lost_waiting")  # fmt: skip
 
     def __init__(self, name: str, index: int) -> None:
         self.name = name
@@ -107,6 +108,7 @@ class StageRt:
         self.source = -1
         self.worked = 0
         self.no_shows = 0
+        self.lost_waiting = 0  # cohort leads that left while waiting here (`patience_hours`)
         self.workers: list[PersonRt] = []  # everyone who ever worked it, in order of joining
         self.staff: list[PersonRt] = []  # those of them not yet gone
         self.wait_hours = 0.0

@@ -174,6 +174,8 @@ class Tally:
             self.cycle_hours.append(cycle)
         else:
             self.lost[outcome] += 1
+            if outcome == "left":
+                self.stages[lead.in_stage].lost_waiting += 1
 
     def still_open(self, lead: Lead) -> None:
         self._lead_hours(lead.arrived, self.horizon)

@@ -96,6 +96,8 @@ def _stages(t: Tally) -> Record:
         rec[prefix + "succeeded"] = st.succeeded
         rec[prefix + "conversion"] = _ratio(st.succeeded, st.entered)
         rec[prefix + "no_show"] = st.no_shows
+        if st.patience is not None:  # only where clients can leave while they wait
+            rec[prefix + "lost_waiting"] = st.lost_waiting
         rec[prefix + "queue_mean"] = _ratio(st.wait_hours, t.window_hours)
         rec.update(_durations(prefix + "wait_hours", st.waits_hours))
         rec.update(_durations(prefix + "time_hours", st.times_hours))
