@@ -88,6 +88,30 @@ def test_the_planner_is_capacity_arithmetic_at_mean_values() -> None:
     assert bigger.bottleneck == "" and bigger.won == pytest.approx(168 * 0.25)
 
 
+def test_the_planner_follows_the_branches_by_their_shares() -> None:
+    """Half the leads pass qualify. A branch taking 30% of them to a 1-hour demo (then the
+    meeting) adds 0.5 x 0.3 x 1 = 0.15 designer hours a lead to the meeting's 0.5 x 2 = 1.0;
+    one on deals over 1,500 of values uniform on 0-2,000 takes a quarter of them (0.125 h); a
+    branch sending 20% of them straight to `won` wins 0.5 x 0.2 + 0.5 x 0.8 x 0.5 = 0.3 of the
+    leads, and the designer works 0.5 x 0.8 x 2 = 0.8 h a lead."""
+    demo = {"by": "designer", "work_hours": 1.0, "success": 1.0, "next": "meeting"}
+
+    def planned(branch: dict[str, object]) -> tuple[dict[str, float], float]:
+        stages: dict[str, object] = {"qualify": {"branches": [branch]}}
+        if branch["stage"] == "demo":
+            stages["demo"] = demo
+        sc = make_scenario(deal_value={"dist": "uniform", "low": 0, "high": 2000}, stages=stages)
+        return planner.hours_per_lead(sc)
+
+    hours, p_win = planned({"stage": "demo", "share": 0.3})
+    assert hours["designer"] == pytest.approx(1.15) and p_win == pytest.approx(0.25)
+    hours, _ = planned({"stage": "demo", "value_over": 1500})
+    assert hours["designer"] == pytest.approx(1.125, abs=0.005)
+    hours, p_win = planned({"stage": "won", "share": 0.2})
+    assert hours["designer"] == pytest.approx(0.8) and p_win == pytest.approx(0.3)
+    assert hours["lead_manager"] == pytest.approx(0.5)  # everyone is qualified first
+
+
 def test_the_command_prints_the_answer_the_runner_up_and_the_planner(
     tiny_file: Path, tmp_path: Path
 ) -> None:

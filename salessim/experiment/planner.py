@@ -1,6 +1,10 @@
 """The planner's answer: capacity arithmetic with mean values, as a spreadsheet would do it.
 
-`forecast(scenario)` follows the funnel from the first stage with each stage's mean success. The
+`forecast(scenario)` follows the funnel from the first stage with each stage's mean success,
+and splits the leads at a stage's `branches` by their shares (a branch on `value_over` takes the
+share of deal values above it, from 20,000 draws of the value distribution with a fixed seed; a
+branch on `source` the source's share of the leads; each branch takes its part of what the
+earlier ones left, as if the conditions were independent). The
 leads that arrive in the measured window are the mean rate times its days. Each role can handle
 as many leads as its hours allow: people x working hours a week x time share x weeks, divided by
 the role's mean hours per lead (the work of its stages, weighted by the share of leads that
@@ -17,8 +21,12 @@ people: a team planned at 100% of its hours is late most of the time.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from salessim.scenario.models import Scenario
+import numpy as np
+
+from salessim.scenario.distributions import Distribution
+from salessim.scenario.models import Branch, Scenario
 
 MONTH_DAYS = 365 / 12
 
@@ -43,17 +51,64 @@ def hours_per_lead(scenario: Scenario) -> tuple[dict[str, float], float]:
     names = [n for n, st in scenario.stages.items() if st.kind == "work"]
     if not names:
         return {}, 0.0
-    reach, name, hours = 1.0, names[0], dict.fromkeys(scenario.roles, 0.0)
-    seen: set[str] = set()
-    while name != "won" and name in scenario.stages and name not in seen:
-        seen.add(name)
-        stage = scenario.stages[name]
+    reach, hours, won = {names[0]: 1.0}, dict.fromkeys(scenario.roles, 0.0), 0.0
+    for name in funnel_order(scenario, names[0]):
+        stage, share = scenario.stages[name], reach.get(name, 0.0)
         roles = [stage.by] if isinstance(stage.by, str) else list(stage.by)
         for role in roles:
-            hours[role] += reach * stage.work_hours.mean / len(roles)
-        reach *= stage.success if stage.success is not None else 1.0
-        name = stage.next
-    return hours, reach if name == "won" else 0.0
+            hours[role] += share * stage.work_hours.mean / len(roles)
+        passed = share * (stage.success if stage.success is not None else 1.0)
+        ways = [(b.stage, branch_share(scenario, b)) for b in stage.branches]
+        for target, part in [*ways, (stage.next, 1.0)]:
+            taken = passed * part
+            passed -= taken
+            if target == "won":
+                won += taken
+            else:
+                reach[target] = reach.get(target, 0.0) + taken
+    return hours, won
+
+
+def funnel_order(scenario: Scenario, first: str) -> list[str]:
+    """The stages reachable from `first` (by `next` and branches), each after every stage that
+    leads to it (the funnel has no loops: validation refuses them)."""
+    stages = scenario.stages
+    done: set[str] = set()
+    order: list[str] = []
+    stack = [(first, False)]
+    while stack:
+        name, children_done = stack.pop()
+        if children_done:
+            order.append(name)
+            continue
+        if name in done or name not in stages:
+            continue
+        done.add(name)
+        stack.append((name, True))
+        stage = stages[name]
+        stack.extend((t, False) for t in (stage.next, *(b.stage for b in stage.branches)))
+    return order[::-1]
+
+
+def branch_share(scenario: Scenario, branch: Branch) -> float:
+    """The share of the leads passing a stage that take `branch` (of those the earlier branches
+    left): its `share`, times the share of leads its `source` and `value_over` admit."""
+    sources = [s for s in scenario.leads if branch.source in (None, s.source)]
+    total = sum(s.per_day for s in scenario.leads)
+    admitted = 0.0
+    for src in sources:
+        over = 1.0
+        if branch.value_over is not None:
+            over = share_over(src.deal_value or scenario.deal_value, branch.value_over)
+        admitted += src.per_day * over
+    return branch.share * (admitted / total if total > 0 else 0.0)
+
+
+@lru_cache(maxsize=256)
+def share_over(dist: Distribution, value: float) -> float:
+    """Share of deal values above `value`: 20,000 draws, with a fixed seed (the same answer on
+    every call)."""
+    return float(np.mean(dist.sample(np.random.default_rng(0), 20_000) > value))
 
 
 def forecast(scenario: Scenario) -> Forecast:
