@@ -377,6 +377,13 @@ def test_a_quoted_date_reads_like_an_unquoted_one(tmp_path: Path) -> None:
     assert event.events[0].day == 10.0
 
 
+def test_a_custom_tag_on_a_mapping_or_list_is_refused_like_on_a_value(tmp_path: Path) -> None:
+    text = MINIMAL.replace("roles:\n", "roles: !team\n").replace("leads:\n", "leads: !feed\n")
+    found = {(p.path, p.message) for p in problems_of(write(tmp_path, "t.yaml", text)).problems}
+    assert ("roles", "custom YAML tag !team is not supported") in found
+    assert ("leads", "custom YAML tag !feed is not supported") in found
+
+
 def test_a_file_with_thousands_of_problems_shows_the_first_fifty(tmp_path: Path) -> None:
     stages = "".join(f"  s{i}: {{by: nobody, work_hours: 0.1, success: 0.5}}\n" for i in range(300))
     text = MINIMAL.replace("stages:\n", "stages:\n" + stages)

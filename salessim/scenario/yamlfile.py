@@ -178,6 +178,8 @@ class _Walker:
 
     def walk(self, node: Node, path: KeyPath, where: Position) -> Any:
         self._guard(path, where)
+        if isinstance(node, MappingNode | SequenceNode) and not str(node.tag).startswith(CORE):
+            self._problem(path, f"custom YAML tag {node.tag} is not supported")
         if isinstance(node, MappingNode):
             return self._mapping(node, path, where)
         if isinstance(node, SequenceNode):
