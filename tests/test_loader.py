@@ -375,6 +375,17 @@ def test_a_quoted_date_reads_like_an_unquoted_one(tmp_path: Path) -> None:
     quoted_event = "  - {day: \"2026-01-15\", action: resign, person: 'designer[0]'}\n"
     event = load(write(tmp_path, "e.yaml", body + "events:\n" + quoted_event))
     assert event.events[0].day == 10.0
+    early = write(
+        tmp_path,
+        "early.yaml",
+        body + "events:\n" + quoted_event.replace("2026-01-15", "2025-12-30"),
+    )
+    assert "2025-12-30 is before calendar.start" in str(problems_of(early))
+    # only YYYY-MM-DD is a date: other ISO spellings ('20260115', '2026W031') stay text
+    compact = write(
+        tmp_path, "c.yaml", body + "events:\n" + quoted_event.replace("2026-01-15", "20260115")
+    )
+    assert "events[0].day" in str(problems_of(compact))
 
 
 def test_a_custom_tag_on_a_mapping_or_list_is_refused_like_on_a_value(tmp_path: Path) -> None:
@@ -382,6 +393,9 @@ def test_a_custom_tag_on_a_mapping_or_list_is_refused_like_on_a_value(tmp_path: 
     found = {(p.path, p.message) for p in problems_of(write(tmp_path, "t.yaml", text)).problems}
     assert ("roles", "custom YAML tag !team is not supported") in found
     assert ("leads", "custom YAML tag !feed is not supported") in found
+    wrong = MINIMAL.replace("roles:\n", "roles: !!str\n")
+    (problem,) = problems_of(write(tmp_path, "w.yaml", wrong)).problems
+    assert (problem.path, problem.message) == ("roles", "YAML tag !!str does not fit a mapping")
 
 
 def test_a_file_with_thousands_of_problems_shows_the_first_fifty(tmp_path: Path) -> None:

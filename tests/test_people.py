@@ -265,3 +265,31 @@ def test_a_new_customer_goes_to_the_account_manager_with_the_fewest_active_custo
                       if c.owner is person and c.active and c.churn_at > sim.horizon}  # fmt: skip
             assert set(person.customers) == active
     assert 0.4 < float(np.mean(shares)) < 0.6, shares
+
+
+def test_a_lost_order_noticed_after_the_customer_churned_does_not_bring_them_back() -> None:
+    """An overloaded support desk loses repeat orders, each raising its customer's churn
+    (`churn_per_lost_order`); a loss is noticed when the queue is next looked at, sometimes
+    after the customer has already churned. Such a customer stays gone, so every customer
+    still active at the end is in their owner's book and in nobody else's."""
+    sc = make_scenario(
+        horizon_days=300,
+        leads=[{"source": "web", "per_day": 4}],
+        stages={"support": {"by": "support", "work_hours": 3.0, "success": 1.0}},
+        roles={"support": {"headcount": 1}, "account_manager": {"headcount": 2}},
+        customers={
+            "owner_role": "account_manager",
+            "churn_per_year": 2,
+            "repeat_per_year": 12,
+            "repeat_stage": "support",
+            "repeat_wait_days": 1,
+            "churn_per_lost_order": 5,
+            "opening": [{"count": 200, "owner": "account_manager"}],
+        },
+    )
+    sim, _ = run_traced(sc, seed=3)
+    assert sim.tally.repeat_lost > 0
+    active = [c for c in sim.customers.customers if c.active and c.churn_at > sim.horizon]
+    books = {c for p in sim.role_staff["account_manager"] for c in p.customers}
+    assert active and all(c.owner is not None and c in c.owner.customers for c in active)
+    assert all(c.active and c.churn_at > sim.horizon for c in books)

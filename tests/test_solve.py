@@ -112,6 +112,41 @@ def test_the_planner_follows_the_branches_by_their_shares() -> None:
     assert hours["lead_manager"] == pytest.approx(0.5)  # everyone is qualified first
 
 
+def test_the_planner_sends_each_lead_down_the_first_branch_that_takes_it() -> None:
+    """As in the simulation, a lead takes the first branch whose conditions hold. Half the
+    leads pass qualify. From two sources of 3 a day each, web leads go to the demo and fair
+    leads straight to won: the designer works 0.25 x (1 h demo + 2 h meeting) = 0.75 h a lead,
+    and 0.25 + 0.25 x 0.5 = 0.375 are won. Tiers on values uniform on 0-2,000 (over 1,500 to
+    won, then over 500 to the demo) send 0.5 x 0.25 to won and 0.5 x 0.5 to the demo: designer
+    0.25 x 1 + (0.25 + 0.125) x 2 = 1.0 h, won 0.125 + 0.375 x 0.5 = 0.3125."""
+    demo = {"by": "designer", "work_hours": 1.0, "success": 1.0, "next": "meeting"}
+    by_source = make_scenario(
+        leads=[{"source": "web", "per_day": 3}, {"source": "fair", "per_day": 3}],
+        stages={"qualify": {"branches": [{"stage": "demo", "source": "web"},
+                                         {"stage": "won", "source": "fair"}]}, "demo": demo},
+    )  # fmt: skip
+    hours, p_win = planner.hours_per_lead(by_source)
+    assert hours["designer"] == pytest.approx(0.75) and p_win == pytest.approx(0.375)
+    tiers = make_scenario(
+        deal_value={"dist": "uniform", "low": 0, "high": 2000},
+        stages={"qualify": {"branches": [{"stage": "won", "value_over": 1500},
+                                         {"stage": "demo", "value_over": 500}]}, "demo": demo},
+    )  # fmt: skip
+    hours, p_win = planner.hours_per_lead(tiers)
+    assert hours["designer"] == pytest.approx(1.0, abs=0.01)
+    assert p_win == pytest.approx(0.3125, abs=0.005)
+
+
+def test_the_planner_counts_the_leads_a_budget_buys_and_its_spend() -> None:
+    """A budget of 100 a day on a curve whose half-spend is 100 buys half of its 12 leads a
+    day: 6 a day, as `per_day: 6` gives, plus 100 a day of marketing over the 28 days."""
+    budget = {"spend_per_day": 100, "max_per_day": 12, "half_spend_per_day": 100}
+    bought = planner.forecast(make_scenario(leads=[{"source": "web", "budget": budget}]))
+    plain = planner.forecast(make_scenario())
+    assert bought.leads == pytest.approx(plain.leads) == pytest.approx(168)
+    assert bought.cost_total - plain.cost_total == pytest.approx(100 * 28)
+
+
 def test_the_command_prints_the_answer_the_runner_up_and_the_planner(
     tiny_file: Path, tmp_path: Path
 ) -> None:

@@ -165,9 +165,10 @@ class CustomerBook:
     def order_lost(self, customer: Customer, t: float) -> None:
         """A repeat order of `customer` was lost at `t` waiting for service: with
         `churn_per_lost_order`, their churn hazard rises by it, and (the hazard being constant
-        between losses) their remaining time from `t` is drawn afresh at the new rate."""
+        between losses) their remaining time from `t` is drawn afresh at the new rate. A loss
+        noticed after the customer has churned (a queue is looked at late) changes nothing."""
         extra = self.spec.churn_per_lost_order
-        if not customer.active or customer.churn_at <= t:
+        if not customer.active or customer.churn_at <= max(t, self.sim.env.now):
             return
         customer.lost_orders += 1  # also for referrals_if_served
         if extra <= 0:

@@ -1,17 +1,17 @@
 """The planner's answer: capacity arithmetic with mean values, as a spreadsheet would do it.
 
-`forecast(scenario)` follows the funnel from the first stage with each stage's mean success,
-and splits the leads at a stage's `branches` by their shares (a branch on `value_over` takes the
-share of deal values above it, from 20,000 draws of the value distribution with a fixed seed; a
-branch on `source` the source's share of the leads; each branch takes its part of what the
-earlier ones left, as if the conditions were independent). The
-leads that arrive in the measured window are the mean rate times its days. Each role can handle
+`forecast(scenario)` follows the funnel from the first stage with each stage's mean success, and
+splits the leads at a stage's `branches` as the simulation does: each lead takes the first
+branch whose conditions hold (its source, a deal worth more than `value_over`) and whose share
+is drawn. The split is taken over the arriving mix of leads (each source's share of them and
+20,000 fixed-seed draws of its deal values), also at later stages. The leads that arrive in the
+measured window are the mean rate (or what a budget buys) times its days. Each role can handle
 as many leads as its hours allow: people x working hours a week x time share x weeks, divided by
 the role's mean hours per lead (the work of its stages, weighted by the share of leads that
 reach them). The funnel handles as many leads as arrive, or as its tightest role can handle,
 whichever is fewer. Won deals are that number times the win probability, and revenue is won
-deals times the mean deal value. Costs are salaries, marketing per lead and overhead for the
-window.
+deals times the mean deal value. Costs are salaries, marketing (per lead, and a budget's spend)
+and overhead for the window.
 
 The arithmetic leaves out queues, absences, resignations, ramp-up, retries, repeat purchases,
 profiles and trends. The simulation keeps them, which is why its answer usually needs more
@@ -21,14 +21,13 @@ people: a team planned at 100% of its hours is late most of the time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
-from salessim.scenario.distributions import Distribution
 from salessim.scenario.models import Branch, Scenario
 
 MONTH_DAYS = 365 / 12
+VALUE_DRAWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -51,6 +50,7 @@ def hours_per_lead(scenario: Scenario) -> tuple[dict[str, float], float]:
     names = [n for n, st in scenario.stages.items() if st.kind == "work"]
     if not names:
         return {}, 0.0
+    mix = LeadMix(scenario)
     reach, hours, won = {names[0]: 1.0}, dict.fromkeys(scenario.roles, 0.0), 0.0
     for name in funnel_order(scenario, names[0]):
         stage, share = scenario.stages[name], reach.get(name, 0.0)
@@ -58,14 +58,13 @@ def hours_per_lead(scenario: Scenario) -> tuple[dict[str, float], float]:
         for role in roles:
             hours[role] += share * stage.work_hours.mean / len(roles)
         passed = share * (stage.success if stage.success is not None else 1.0)
-        ways = [(b.stage, branch_share(scenario, b)) for b in stage.branches]
-        for target, part in [*ways, (stage.next, 1.0)]:
-            taken = passed * part
-            passed -= taken
+        parts = mix.branch_parts(stage.branches)
+        ways = [(b.stage, part) for b, part in zip(stage.branches, parts, strict=True)]
+        for target, part in [*ways, (stage.next, 1.0 - sum(parts))]:
             if target == "won":
-                won += taken
+                won += passed * part
             else:
-                reach[target] = reach.get(target, 0.0) + taken
+                reach[target] = reach.get(target, 0.0) + passed * part
     return hours, won
 
 
@@ -90,31 +89,44 @@ def funnel_order(scenario: Scenario, first: str) -> list[str]:
     return order[::-1]
 
 
-def branch_share(scenario: Scenario, branch: Branch) -> float:
-    """The share of the leads passing a stage that take `branch` (of those the earlier branches
-    left): its `share`, times the share of leads its `source` and `value_over` admit."""
-    sources = [s for s in scenario.leads if branch.source in (None, s.source)]
-    total = sum(s.per_day for s in scenario.leads)
-    admitted = 0.0
-    for src in sources:
-        over = 1.0
-        if branch.value_over is not None:
-            over = share_over(src.deal_value or scenario.deal_value, branch.value_over)
-        admitted += src.per_day * over
-    return branch.share * (admitted / total if total > 0 else 0.0)
+class LeadMix:
+    """The arriving leads as the branches see them: each source's share of the leads, and (drawn
+    when a branch asks) 20,000 of its deal values, with a fixed seed."""
 
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        rates = [src.level_per_day for src in scenario.leads]
+        total = sum(rates)
+        self.weights = [r / total if total > 0 else 1 / len(rates) for r in rates]
+        self.values: dict[int, np.ndarray] = {}
 
-@lru_cache(maxsize=256)
-def share_over(dist: Distribution, value: float) -> float:
-    """Share of deal values above `value`: 20,000 draws, with a fixed seed (the same answer on
-    every call)."""
-    return float(np.mean(dist.sample(np.random.default_rng(0), 20_000) > value))
+    def branch_parts(self, branches: list[Branch]) -> list[float]:
+        """Of the leads passing a stage, the share that takes each branch: the first whose
+        conditions hold and whose share is drawn (the rest go on to `next`)."""
+        parts = [0.0] * len(branches)
+        for k, (src, weight) in enumerate(zip(self.scenario.leads, self.weights, strict=True)):
+            left: float | np.ndarray = 1.0  # chance a lead has taken no branch yet
+            for i, branch in enumerate(branches):
+                if branch.source is not None and branch.source != src.source:
+                    continue
+                admits = 1.0 if branch.value_over is None else self._values(k) > branch.value_over
+                took = left * admits * branch.share
+                parts[i] += weight * float(np.mean(took))
+                left = left - took
+        return parts
+
+    def _values(self, k: int) -> np.ndarray:
+        if k not in self.values:
+            src = self.scenario.leads[k]
+            dist = src.deal_value or self.scenario.deal_value
+            self.values[k] = dist.sample(np.random.default_rng(0), VALUE_DRAWS)
+        return self.values[k]
 
 
 def forecast(scenario: Scenario) -> Forecast:
     """Deals, revenue, cost and profit of the measured window by capacity arithmetic."""
     days = scenario.horizon_days - scenario.warmup_days
-    leads = sum(src.per_day for src in scenario.leads) * days
+    leads = sum(src.level_per_day for src in scenario.leads) * days
     per_lead, p_win = hours_per_lead(scenario)
     handled, bottleneck = leads, ""
     for role, hours in per_lead.items():
@@ -132,7 +144,9 @@ def forecast(scenario: Scenario) -> Forecast:
     revenue = won * scenario.deal_value.mean
     months = days / MONTH_DAYS
     salaries = sum(r.salary_month * r.headcount for r in scenario.roles.values()) * months
-    marketing = sum(src.per_day * src.cost_per_lead for src in scenario.leads) * days
+    marketing = days * sum(src.level_per_day * src.cost_per_lead
+                           + (src.budget.spend_per_day if src.budget else 0.0)
+                           for src in scenario.leads)  # fmt: skip
     cost = salaries + marketing + scenario.overhead_month * months
     return Forecast(leads, handled, bottleneck, won, revenue, cost,
                     revenue * scenario.gross_margin - cost)  # fmt: skip

@@ -31,6 +31,7 @@ from salessim.scenario.workforce import (
     Event,
     Margin,
     Workforce,
+    iso_date,
     not_before_start,
 )
 
@@ -786,7 +787,7 @@ class Scenario(Model):
 def calendar_start(data: dict[str, Any]) -> dt.date:
     """The calendar start of raw scenario data (the default if it is missing or unreadable)."""
     calendar = data.get("calendar") if isinstance(data, dict) else None
-    start = _as_date(calendar.get("start")) if isinstance(calendar, dict) else None
+    start = iso_date(calendar.get("start")) if isinstance(calendar, dict) else None
     default: dt.date = Calendar.model_fields["start"].default
     return start if start is not None else default
 
@@ -831,31 +832,19 @@ def _source_days(src: Any, start: dt.date) -> Any:
 
 
 def _day_number(value: Any, start: dt.date) -> Any:
-    day = _as_date(value)
+    day = iso_date(value)
     return float((day - start).days) if day is not None and day >= start else value
 
 
-def _as_date(value: Any) -> dt.date | None:
-    """A date from YAML: unquoted (YAML's own date), or quoted as "YYYY-MM-DD"."""
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    return value if isinstance(value, dt.date) else None
-
-
 def _event_day(event: Any, start: dt.date) -> Any:
-    day = _as_date(event.get("day")) if isinstance(event, dict) else None
+    day = iso_date(event.get("day")) if isinstance(event, dict) else None
     if day is None or day < start:
         return event
     return {**event, "day": float((day - start).days)}
 
 
 def _deal_age(deal: Any, start: dt.date) -> Any:
-    created = _as_date(deal.get("created")) if isinstance(deal, dict) else None
+    created = iso_date(deal.get("created")) if isinstance(deal, dict) else None
     if created is None or created > start or "age_days" in deal:
         return deal
     converted = {k: v for k, v in deal.items() if k != "created"}

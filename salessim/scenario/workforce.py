@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
@@ -264,11 +265,29 @@ class Absence(Model):
     days: float = Field(gt=0, le=3650, description="Calendar days away.")
 
 
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def iso_date(value: Any) -> dt.date | None:
+    """A date from YAML: unquoted (YAML's own date), or quoted as "YYYY-MM-DD"; else None."""
+    if isinstance(value, str):
+        if not ISO_DATE.fullmatch(value.strip()):
+            return None
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    return value if isinstance(value, dt.date) else None
+
+
 def not_before_start(value: Any) -> Any:
     """Dates on or after calendar.start became day numbers before validation; this one did not."""
-    if isinstance(value, dt.date):
+    day = iso_date(value)
+    if day is not None:
         raise ValueError(
-            f"{value.isoformat()} is before calendar.start; give a date on or after it, or a day "
+            f"{day.isoformat()} is before calendar.start; give a date on or after it, or a day "
             "number (0 = calendar.start)"
         )
     return value

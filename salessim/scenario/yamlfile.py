@@ -178,8 +178,8 @@ class _Walker:
 
     def walk(self, node: Node, path: KeyPath, where: Position) -> Any:
         self._guard(path, where)
-        if isinstance(node, MappingNode | SequenceNode) and not str(node.tag).startswith(CORE):
-            self._problem(path, f"custom YAML tag {node.tag} is not supported")
+        if isinstance(node, MappingNode | SequenceNode):
+            self._collection_tag(node, path)
         if isinstance(node, MappingNode):
             return self._mapping(node, path, where)
         if isinstance(node, SequenceNode):
@@ -196,6 +196,14 @@ class _Walker:
             )
         if len(path) > MAX_DEPTH:
             _fail(_TOO_DEEP, self.file, where[1], where[2])
+
+    def _collection_tag(self, node: MappingNode | SequenceNode, path: KeyPath) -> None:
+        """A mapping or list takes no tag but its own (`!custom {a: 1}`, `!!str [a]` refused)."""
+        tag, kind = str(node.tag), "mapping" if isinstance(node, MappingNode) else "list"
+        if not tag.startswith(CORE):
+            self._problem(path, f"custom YAML tag {tag} is not supported")
+        elif tag != CORE + ("map" if kind == "mapping" else "seq"):
+            self._problem(path, f"YAML tag !!{tag.removeprefix(CORE)} does not fit a {kind}")
 
     def _mapping(self, node: MappingNode, path: KeyPath, where: Position) -> dict[str, Any]:
         out: dict[str, Any] = {}
