@@ -74,7 +74,7 @@ class CustomerBook:
         spec, now = self.spec, self.sim.env.now
         if not self.track:  # an opening customer to whom nothing can happen: count them
             self.plain += 1
-            self.plain_months += self.sim.horizon - self.sim.warmup
+            self.plain_months += self.horizon - self.warmup
             return
         churn_at = INF
         if spec.churn_per_year > 0:
@@ -106,7 +106,7 @@ class CustomerBook:
         if rate <= 0 or rng is None:
             return
         t = self.sim.env.now + float(rng.exponential(YEAR_HOURS / rate))
-        if t < min(customer.churn_at, self.sim.horizon):
+        if t < min(customer.churn_at, self.horizon):
             self.sim.at(t, lambda: self._referral(customer))
 
     def _referral(self, customer: Customer) -> None:
@@ -147,7 +147,7 @@ class CustomerBook:
             return
         now = self.sim.env.now
         t = now + float(self.rng.exponential(YEAR_HOURS / rate))
-        if t < min(customer.churn_at, self.sim.horizon):
+        if t < min(customer.churn_at, self.horizon):
             self.sim.at(t, lambda: self._repeat(customer))
 
     def _repeat(self, customer: Customer) -> None:
@@ -196,15 +196,14 @@ class CustomerBook:
                     self.orphans.setdefault(person.role, []).append(customer)
 
     def _lose(self, customer: Customer, person: PersonRt) -> None:
-        sim = self.sim
-        now = sim.env.now
+        now = self.sim.env.now
         customer.active = False
         customer.lost_with_owner = True
         customer.ended_at = now
         person.customers_lost += 1
-        if now >= sim.warmup:
+        if now >= self.warmup:
             self.lost_with_owner += 1
-            remaining = max(0.0, min(customer.churn_at, sim.horizon) - now)
+            remaining = max(0.0, min(customer.churn_at, self.horizon) - now)
             self.lost_revenue += (
                 self.spec.repeat_per_year * self.mean_repeat_value * remaining / YEAR_HOURS
             )

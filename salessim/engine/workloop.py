@@ -80,12 +80,11 @@ class WorkLoop:
 
     def _pick(self: Wired, person: PersonRt, now: float) -> tuple[Lead | None, StageRt | None]:
         shares = person.shares
-        if person.ruled:  # a thin pipeline puts prospecting first (`prospect_while`)
-            for st in person.ruled:
-                if (not shares or self._week_open(person, st, now)) and self.prospecting.urgent(
-                    person, st, now
-                ):
-                    return None, st
+        for st in person.ruled:  # a thin pipeline puts prospecting first (`prospect_while`)
+            if (not shares or self._week_open(person, st, now)) and self.prospecting.urgent(
+                person, st, now
+            ):
+                return None, st
         for st in person.stages:
             if shares and not self._week_open(person, st, now):
                 continue

@@ -271,11 +271,12 @@ ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 def iso_date(value: Any) -> dt.date | None:
     """A date from YAML: unquoted (YAML's own date), or quoted as "YYYY-MM-DD"; else None."""
     if isinstance(value, str):
-        if not ISO_DATE.fullmatch(value.strip()):
+        text = value.strip()
+        if not ISO_DATE.fullmatch(text):
             return None
         try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
+            return dt.date.fromisoformat(text)
+        except ValueError:  # 2026-02-30
             return None
     if isinstance(value, dt.datetime):
         return value.date()

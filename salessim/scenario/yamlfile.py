@@ -199,10 +199,11 @@ class _Walker:
 
     def _collection_tag(self, node: MappingNode | SequenceNode, path: KeyPath) -> None:
         """A mapping or list takes no tag but its own (`!custom {a: 1}`, `!!str [a]` refused)."""
-        tag, kind = str(node.tag), "mapping" if isinstance(node, MappingNode) else "list"
+        tag = str(node.tag)
+        kind, own = ("mapping", "map") if isinstance(node, MappingNode) else ("list", "seq")
         if not tag.startswith(CORE):
             self._problem(path, f"custom YAML tag {tag} is not supported")
-        elif tag != CORE + ("map" if kind == "mapping" else "seq"):
+        elif tag != CORE + own:
             self._problem(path, f"YAML tag !!{tag.removeprefix(CORE)} does not fit a {kind}")
 
     def _mapping(self, node: MappingNode, path: KeyPath, where: Position) -> dict[str, Any]:
