@@ -137,6 +137,54 @@ def test_the_planner_sends_each_lead_down_the_first_branch_that_takes_it() -> No
     assert p_win == pytest.approx(0.3125, abs=0.005)
 
 
+def test_the_planner_lets_each_source_in_where_it_enters_and_counts_no_shows() -> None:
+    """Web leads (3 a day) enter at qualify, walk-ins (1 a day) at the meeting: the lead
+    manager works 0.75 x 0.5 h = 0.375 h a lead, 0.75 x 0.5 + 0.25 = 0.625 reach the meeting
+    (designer 1.25 h), 0.3125 are won. With 20% no-shows at the meeting (web only) the designer
+    works 0.5 x 0.8 x 2 = 0.8 h and 0.2 are won; a reminder of 0.1 h to every booked lead that
+    catches half the no-shows, and 1 h lost on each one it misses, make 0.5 x (1.6 + 0.1 +
+    0.2 x 0.5 x 1) = 0.9 h."""
+    walk_in = {"source": "walk_in", "per_day": 1, "entry_stage": "meeting"}
+    walk_ins = make_scenario(leads=[{"source": "web", "per_day": 3}, walk_in])
+    hours, p_win = planner.hours_per_lead(walk_ins)
+    assert hours["lead_manager"] == pytest.approx(0.375) and hours["designer"] == pytest.approx(
+        1.25
+    )
+    assert p_win == pytest.approx(0.3125)
+    hours, p_win = planner.hours_per_lead(make_scenario(stages={"meeting": {"no_show": 0.2}}))
+    assert hours["designer"] == pytest.approx(0.8) and p_win == pytest.approx(0.2)
+    reminded = {"no_show": 0.2, "no_show_hours": 1.0,
+                "reminder": {"hours": 0.1, "catches": 0.5, "reschedules": 0.0}}  # fmt: skip
+    hours, p_win = planner.hours_per_lead(make_scenario(stages={"meeting": reminded}))
+    assert hours["designer"] == pytest.approx(0.9) and p_win == pytest.approx(0.2)
+
+
+def test_a_later_stage_sees_the_leads_the_branches_before_it_let_through() -> None:
+    """Web deals are uniform on 0-2,000, fair deals on 0-1,000, 3 a day each. Half pass
+    qualify; web leads go to a 1-hour demo (0.25 of all leads), where deals over 1,500 (a
+    quarter of web's, none of fair's) are won at once: 0.0625. The other 0.1875 and the fair
+    leads' 0.25 go to the 2-hour meeting: designer 0.25 + 0.4375 x 2 = 1.125 h, won 0.0625 +
+    0.4375 x 0.5 = 0.28125. Taking the demo's value split over all arriving leads (an eighth
+    over 1,500) would give 1.1875 h and 0.266. The value won per lead is each deal's own:
+    0.0625 x 1,750 + 0.09375 x 750 (web's small deals) + 0.125 x 500 (fair's) = 242.19, not
+    0.28125 x the scenario's 1,000."""
+    demo = {"by": "designer", "work_hours": 1.0, "success": 1.0, "next": "meeting",
+            "branches": [{"stage": "won", "value_over": 1500}]}  # fmt: skip
+
+    def source(name: str, high: float) -> dict[str, object]:
+        return {"source": name, "per_day": 3,
+                "deal_value": {"dist": "uniform", "low": 0, "high": high}}  # fmt: skip
+
+    sc = make_scenario(
+        leads=[source("web", 2000), source("fair", 1000)],
+        stages={"qualify": {"branches": [{"stage": "demo", "source": "web"}]}, "demo": demo},
+    )  # fmt: skip
+    hours, p_win = planner.hours_per_lead(sc)
+    assert hours["designer"] == pytest.approx(1.125, abs=0.01)
+    assert p_win == pytest.approx(0.28125, abs=0.004)
+    assert planner.funnel(sc)[2] == pytest.approx(242.19, abs=3)
+
+
 def test_the_planner_counts_the_leads_a_budget_buys_and_its_spend() -> None:
     """A budget of 100 a day on a curve whose half-spend is 100 buys half of its 12 leads a
     day: 6 a day, as `per_day: 6` gives, plus 100 a day of marketing over the 28 days."""

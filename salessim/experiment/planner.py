@@ -1,21 +1,25 @@
 """The planner's answer: capacity arithmetic with mean values, as a spreadsheet would do it.
 
-`forecast(scenario)` follows the funnel from the first stage with each stage's mean success, and
-splits the leads at a stage's `branches` as the simulation does: each lead takes the first
-branch whose conditions hold (its source, a deal worth more than `value_over`) and whose share
-is drawn. The split is taken over the arriving mix of leads (each source's share of them and
-20,000 fixed-seed draws of its deal values), also at later stages. The leads that arrive in the
-measured window are the mean rate (or what a budget buys) times its days. Each role can handle
-as many leads as its hours allow: people x working hours a week x time share x weeks, divided by
-the role's mean hours per lead (the work of its stages, weighted by the share of leads that
-reach them). The funnel handles as many leads as arrive, or as its tightest role can handle,
-whichever is fewer. Won deals are that number times the win probability, and revenue is won
-deals times the mean deal value. Costs are salaries, marketing (per lead, and a budget's spend)
-and overhead for the window.
+`forecast(scenario)` follows the funnel as the simulation routes leads: each source's leads
+enter at its `entry_stage` (else the first stage); at each stage those who turn up (all but the
+`no_show` share) are worked and pass with its mean success; each then takes the first branch
+whose conditions hold (its source, a deal worth more than `value_over`) and whose share is drawn,
+else `next`. Leads stand for their source's share of the arriving leads and, where a branch
+looks at deal values, 20,000 fixed-seed draws of them, so a later stage sees the sources and
+values the branches before it let through (`Flow`). The leads that arrive in the measured window
+are the mean rate (or what a budget buys) times its days. Each role can handle as many leads as
+its hours allow: people x working hours a week x time share x weeks, divided by the role's mean
+hours per lead (the work of its stages, weighted by the share of leads that reach them, with
+reminders and the trips wasted on no-shows). The funnel handles as many leads as arrive, or as
+its tightest role can handle, whichever is fewer. Won deals are that number times the win
+probability, and revenue is that number times the mean value won per lead (each source's own
+deal values, as the branches sort them). Costs are salaries, marketing
+(per lead, and a budget's spend) and overhead for the window.
 
-The arithmetic leaves out queues, absences, resignations, ramp-up, retries, repeat purchases,
-profiles and trends. The simulation keeps them, which is why its answer usually needs more
-people: a team planned at 100% of its hours is late most of the time.
+The arithmetic leaves out queues, absences, resignations, ramp-up, retries, rescheduled
+cancellations, repeat purchases, profiles and trends. The simulation keeps them, which is why
+its answer usually needs more people: a team planned at 100% of its hours is late most of the
+time.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from salessim.scenario.models import Branch, Scenario
+from salessim.scenario.models import LeadSource, Scenario, Stage
 
 MONTH_DAYS = 365 / 12
 VALUE_DRAWS = 20_000
@@ -47,34 +51,53 @@ class Forecast:
 
 def hours_per_lead(scenario: Scenario) -> tuple[dict[str, float], float]:
     """(role -> mean working hours per arriving lead, probability that a lead is won)."""
-    names = [n for n, st in scenario.stages.items() if st.kind == "work"]
-    if not names:
-        return {}, 0.0
-    mix = LeadMix(scenario)
-    reach, hours, won = {names[0]: 1.0}, dict.fromkeys(scenario.roles, 0.0), 0.0
-    for name in funnel_order(scenario, names[0]):
-        stage, share = scenario.stages[name], reach.get(name, 0.0)
-        roles = [stage.by] if isinstance(stage.by, str) else list(stage.by)
-        for role in roles:
-            hours[role] += share * stage.work_hours.mean / len(roles)
-        passed = share * (stage.success if stage.success is not None else 1.0)
-        parts = mix.branch_parts(stage.branches)
-        ways = [(b.stage, part) for b, part in zip(stage.branches, parts, strict=True)]
-        for target, part in [*ways, (stage.next, 1.0 - sum(parts))]:
-            if target == "won":
-                won += passed * part
-            else:
-                reach[target] = reach.get(target, 0.0) + passed * part
+    hours, won, _ = funnel(scenario)
     return hours, won
 
 
-def funnel_order(scenario: Scenario, first: str) -> list[str]:
-    """The stages reachable from `first` (by `next` and branches), each after every stage that
-    leads to it (the funnel has no loops: validation refuses them)."""
+def funnel(scenario: Scenario) -> tuple[dict[str, float], float, float]:
+    """Per arriving lead: (role -> mean working hours, probability of a win, mean value won)."""
+    hours = dict.fromkeys(scenario.roles, 0.0)
+    if not any(st.kind == "work" for st in scenario.stages.values()):
+        return hours, 0.0, 0.0
+    flow = Flow(scenario)
+    won, value = 0.0, 0.0
+    for name in funnel_order(scenario, list(flow.reach)):
+        stage, arriving = scenario.stages[name], flow.reach.pop(name, None)
+        if arriving is None or stage.kind != "work":
+            continue
+        share = flow.share(arriving)
+        for role in stage.roles:
+            hours[role] += share * stage_hours(stage) / len(stage.roles)
+        for target, part in flow.split(stage, arriving):
+            if target == "won":
+                won += flow.share(part)
+                value += flow.value(part)
+            else:
+                flow.add(target, part)
+    return hours, won, value
+
+
+def stage_hours(stage: Stage) -> float:
+    """Mean working hours a stage takes per lead that reaches it: the work of those who turn up,
+    the reminder every booked lead gets and the wasted trip of a no-show not caught by it."""
+    shown = 1.0 - stage.no_show
+    hours = shown * stage.work_hours.mean
+    if stage.reminder is not None:
+        hours += stage.reminder.hours
+    if stage.no_show_hours is not None:
+        caught = stage.reminder.catches if stage.reminder is not None else 0.0
+        hours += stage.no_show * (1.0 - caught) * stage.no_show_hours.mean
+    return hours
+
+
+def funnel_order(scenario: Scenario, entries: list[str]) -> list[str]:
+    """The stages reachable from the `entries` (by `next` and branches), each after every stage
+    that leads to it (the funnel has no loops: validation refuses them)."""
     stages = scenario.stages
     done: set[str] = set()
     order: list[str] = []
-    stack = [(first, False)]
+    stack = [(name, False) for name in reversed(entries)]
     while stack:
         name, children_done = stack.pop()
         if children_done:
@@ -89,45 +112,75 @@ def funnel_order(scenario: Scenario, first: str) -> list[str]:
     return order[::-1]
 
 
-class LeadMix:
-    """The arriving leads as the branches see them: each source's share of the leads, and (drawn
-    when a branch asks) 20,000 of its deal values, with a fixed seed."""
+class Flow:
+    """The leads on their way through the funnel, as the branches see them. Each source stands
+    for its share of the arriving leads (what it brings a day, or what its budget buys) and,
+    when a branch looks at deal values, for 20,000 fixed-seed draws of them; `reach` holds, for
+    each stage not yet worked through, the chance that each of those leads gets there. So a
+    later stage sees the sources and values that the branches before it let through."""
 
     def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         rates = [src.level_per_day for src in scenario.leads]
         total = sum(rates)
         self.weights = [r / total if total > 0 else 1 / len(rates) for r in rates]
-        self.values: dict[int, np.ndarray] = {}
+        by_value = any(b.value_over is not None for st in scenario.stages.values()
+                       for b in st.branches)  # fmt: skip
+        self.values = [self._values(src, VALUE_DRAWS if by_value else 0) for src in scenario.leads]
+        first = next(iter(scenario.stages))
+        self.reach: dict[str, list[np.ndarray]] = {}
+        for k, src in enumerate(scenario.leads):
+            part = [np.zeros_like(v) for v in self.values]
+            part[k] = np.ones_like(self.values[k])
+            self.add(src.entry_stage or first, part)
 
-    def branch_parts(self, branches: list[Branch]) -> list[float]:
-        """Of the leads passing a stage, the share that takes each branch: the first whose
-        conditions hold and whose share is drawn (the rest go on to `next`)."""
-        parts = [0.0] * len(branches)
-        for k, (src, weight) in enumerate(zip(self.scenario.leads, self.weights, strict=True)):
-            left: float | np.ndarray = 1.0  # chance a lead has taken no branch yet
-            for i, branch in enumerate(branches):
-                if branch.source is not None and branch.source != src.source:
-                    continue
-                admits = 1.0 if branch.value_over is None else self._values(k) > branch.value_over
-                took = left * admits * branch.share
-                parts[i] += weight * float(np.mean(took))
-                left = left - took
-        return parts
+    def _values(self, src: LeadSource, draws: int) -> np.ndarray:
+        """`draws` fixed-seed draws of the source's deal values, or (0) its mean alone."""
+        dist = src.deal_value or self.scenario.deal_value
+        if not draws:
+            return np.array([dist.mean], dtype=float)
+        return np.asarray(dist.sample(np.random.default_rng(0), draws), dtype=float)
 
-    def _values(self, k: int) -> np.ndarray:
-        if k not in self.values:
-            src = self.scenario.leads[k]
-            dist = src.deal_value or self.scenario.deal_value
-            self.values[k] = dist.sample(np.random.default_rng(0), VALUE_DRAWS)
-        return self.values[k]
+    def add(self, stage: str, part: list[np.ndarray]) -> None:
+        """More leads reaching `stage` (a chance per lead of each source)."""
+        if stage in self.reach:
+            self.reach[stage] = [a + b for a, b in zip(self.reach[stage], part, strict=True)]
+        else:
+            self.reach[stage] = part
+
+    def share(self, part: list[np.ndarray]) -> float:
+        """The share of all arriving leads that `part` stands for."""
+        return sum(w * float(np.mean(p)) for w, p in zip(self.weights, part, strict=True))
+
+    def value(self, part: list[np.ndarray]) -> float:
+        """The mean deal value `part` stands for, per arriving lead."""
+        return sum(w * float(np.mean(p * v))
+                   for w, p, v in zip(self.weights, part, self.values, strict=True))  # fmt: skip
+
+    def split(self, stage: Stage, arriving: list[np.ndarray]) -> list[tuple[str, list[np.ndarray]]]:
+        """Where the leads reaching `stage` go: of those who turn up and succeed, each takes the
+        first branch whose conditions hold and whose share is drawn, the rest go on to `next`."""
+        passed = (1.0 - stage.no_show) * (stage.success if stage.success is not None else 1.0)
+        left = [p * passed for p in arriving]
+        ways: list[tuple[str, list[np.ndarray]]] = []
+        for branch in stage.branches:
+            took = []
+            for k, (src, lead_left) in enumerate(zip(self.scenario.leads, left, strict=True)):
+                admits = branch.source is None or branch.source == src.source
+                if admits and branch.value_over is not None:
+                    took.append(lead_left * (self.values[k] > branch.value_over) * branch.share)
+                else:
+                    took.append(lead_left * branch.share if admits else lead_left * 0.0)
+            left = [a - b for a, b in zip(left, took, strict=True)]
+            ways.append((branch.stage, took))
+        return [*ways, (stage.next, left)]
 
 
 def forecast(scenario: Scenario) -> Forecast:
     """Deals, revenue, cost and profit of the measured window by capacity arithmetic."""
     days = scenario.horizon_days - scenario.warmup_days
     leads = sum(src.level_per_day for src in scenario.leads) * days
-    per_lead, p_win = hours_per_lead(scenario)
+    per_lead, p_win, value_per_lead = funnel(scenario)
     handled, bottleneck = leads, ""
     for role, hours in per_lead.items():
         if hours <= 0:
@@ -141,7 +194,7 @@ def forecast(scenario: Scenario) -> Forecast:
         if can < handled:
             handled, bottleneck = can, role
     won = handled * p_win
-    revenue = won * scenario.deal_value.mean
+    revenue = handled * value_per_lead
     months = days / MONTH_DAYS
     salaries = sum(r.salary_month * r.headcount for r in scenario.roles.values()) * months
     marketing = days * sum(src.level_per_day * src.cost_per_lead
