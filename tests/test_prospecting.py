@@ -65,3 +65,25 @@ def test_a_rule_on_a_missing_stage_or_a_working_stage_is_refused(tmp_path: Path)
     text = str(err.value)
     assert "stages.prospect.prospect_while.stage" in text and "proposal" in text
     assert "only a prospecting stage" in text
+
+
+def test_inbound_leads_cannot_fall_into_a_prospecting_stage_listed_first(tmp_path: Path) -> None:
+    """A source without entry_stage enters the first stage; if that is a prospecting stage,
+    its leads would wait there for ever (nobody works a lead at a prospecting stage), so the
+    file is refused at that source's line, and accepted once the source names its entry."""
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "name: prospect_first\nhorizon_days: 28\n"
+        "leads:\n  - {source: web, per_day: 3}\n"
+        "stages:\n"
+        "  prospect: {by: seller, kind: prospecting, work_hours: 1.0, leads_per_hour: 1.0,\n"
+        "             next: qualify}\n"
+        "  qualify: {by: seller, work_hours: 0.5, success: 0.5}\n"
+        "roles:\n  seller: {headcount: 1}\n"
+    )
+    with pytest.raises(ScenarioError) as err:
+        loader.load(path)
+    text = str(err.value)
+    assert "s.yaml:4:5 leads[0]" in text and "'prospect', a prospecting stage" in text
+    path.write_text(path.read_text().replace("per_day: 3}", "per_day: 3, entry_stage: qualify}"))
+    assert loader.load(path).leads[0].entry_stage == "qualify"

@@ -198,11 +198,20 @@ def _entry_problems(p: _Parts) -> tuple[set[str], Found]:
 
 def _prospecting_problems(p: _Parts) -> Found:
     found: Found = []
+    first = p.stage_names[0] if p.stage_names else None
     for i, src in enumerate(p.leads):
-        if isinstance(src, Mapping) and src.get("entry_stage") in p.prospecting:
+        if not isinstance(src, Mapping):
+            continue
+        if src.get("entry_stage") in p.prospecting:
             found.append(
                 (f"leads[{i}].entry_stage", "a lead source cannot enter a prospecting stage")
             )
+        elif src.get("entry_stage") is None and first in p.prospecting:
+            found.append((f"leads[{i}]", (
+                f"this source has no entry_stage, so its leads would enter the first stage, "
+                f"'{first}', a prospecting stage, and wait there for ever: give it an "
+                "entry_stage that is a work stage, or list a work stage first"
+            )))  # fmt: skip
     for name, nxt in p.nexts.items():
         if nxt in p.prospecting:
             found.append(

@@ -187,7 +187,8 @@ class LeadSource(Model):
         description="How long a lead waits for first contact before going cold; none = forever.",
     )
     entry_stage: Name | None = Field(
-        default=None, description="Stage the lead enters first; default: the first stage listed."
+        default=None,
+        description="Stage the lead enters first (a work stage); default: the first stage listed.",
     )
     cost_per_lead: NonNegative = Field(default=0.0, description="Marketing cost per lead.")
     deal_value: Distribution | None = Field(
