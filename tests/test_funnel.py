@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from salessim.errors import ScenarioError
+from salessim.experiment import planner
 from salessim.experiment import replications as experiment
 from salessim.scenario import loader
 
@@ -38,6 +39,28 @@ def test_a_share_sends_that_part_of_the_leads() -> None:
     leads = _leads(branches=[{"stage": "demo", "share": 0.3}])
     passed = leads[leads["stages"].str.contains("meeting")]
     assert passed["stages"].str.contains("demo").mean() == pytest.approx(0.3, abs=0.05)
+
+
+def test_a_lead_sent_back_round_a_loop_tries_the_stages_afresh() -> None:
+    """Half pass qualify and half of those pass the meeting, where 20% of the successes turn
+    out to be the wrong contact and go back to qualify ("a wrong contact sent back"). A second
+    visit is a new attempt, so of the leads that end, 0.25 x 0.8 / (1 - 0.25 x 0.2) = 0.2105
+    are won. Replaying each lead's first draws (as the engine did) won every lead that once
+    passed the meeting: 0.25. The planner's arithmetic goes round the loop the same way."""
+    back = {"branches": [{"stage": "qualify", "share": 0.2}]}
+    scenario = make_scenario(
+        horizon_days=200,
+        leads=[{"source": "web", "per_day": 20}],
+        stages={"meeting": back},
+        roles={"lead_manager": {"headcount": 5}, "designer": {"headcount": 10}},
+    )
+    reps = experiment.run(scenario, 4, seed=3).replications
+    ended = reps["leads_arrived"] - reps["open_at_end"]
+    assert (reps["won_cohort"] / ended).mean() == pytest.approx(0.2105, abs=0.012)
+    hours, p_win = planner.hours_per_lead(scenario)
+    assert p_win == pytest.approx(0.25 * 0.8 / 0.95)
+    assert hours["lead_manager"] == pytest.approx(0.5 / 0.95)  # qualify 1 / 0.95 times a lead
+    assert hours["designer"] == pytest.approx(0.5 * 2 / 0.95)
 
 
 def test_a_first_offer_sold_at_a_loss_and_profitable_repeat_orders() -> None:

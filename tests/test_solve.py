@@ -143,7 +143,8 @@ def test_the_planner_lets_each_source_in_where_it_enters_and_counts_no_shows() -
     (designer 1.25 h), 0.3125 are won. With 20% no-shows at the meeting (web only) the designer
     works 0.5 x 0.8 x 2 = 0.8 h and 0.2 are won; a reminder of 0.1 h to every booked lead that
     catches half the no-shows, and 1 h lost on each one it misses, make 0.5 x (1.6 + 0.1 +
-    0.2 x 0.5 x 1) = 0.9 h."""
+    0.2 x 0.5 x 1) = 0.9 h; if every caught cancellation books again, each lead comes
+    1 / (1 - 0.2 x 0.5) times: 1.0 h and 0.2 / 0.9 won."""
     walk_in = {"source": "walk_in", "per_day": 1, "entry_stage": "meeting"}
     walk_ins = make_scenario(leads=[{"source": "web", "per_day": 3}, walk_in])
     hours, p_win = planner.hours_per_lead(walk_ins)
@@ -157,6 +158,25 @@ def test_the_planner_lets_each_source_in_where_it_enters_and_counts_no_shows() -
                 "reminder": {"hours": 0.1, "catches": 0.5, "reschedules": 0.0}}  # fmt: skip
     hours, p_win = planner.hours_per_lead(make_scenario(stages={"meeting": reminded}))
     assert hours["designer"] == pytest.approx(0.9) and p_win == pytest.approx(0.2)
+    reminded["reminder"] = {"hours": 0.1, "catches": 0.5, "reschedules": 1.0}
+    hours, p_win = planner.hours_per_lead(make_scenario(stages={"meeting": reminded}))
+    assert hours["designer"] == pytest.approx(1.0) and p_win == pytest.approx(0.2 / 0.9)
+
+
+def test_the_planners_gross_profit_takes_the_margin_of_the_stage_that_won() -> None:
+    """20% of the half that pass qualify are won there at the scenario's margin of 0.5 (0.1 of
+    the leads, 1,000 EUR each: 50 EUR of gross profit a lead); the meeting wins 0.4 x 0.5 = 0.2
+    at its own margin of 0.3 (60 EUR): 110 EUR a lead, not 0.3 x 1,000 x 0.5 = 150."""
+    sc = make_scenario(
+        gross_margin=0.5,
+        stages={"qualify": {"branches": [{"stage": "won", "share": 0.2}]},
+                "meeting": {"gross_margin": 0.3}},
+    )  # fmt: skip
+    _, p_win, value, gross = planner.funnel(sc)
+    assert p_win == pytest.approx(0.3) and value == pytest.approx(300)
+    assert gross == pytest.approx(110)
+    plan = planner.forecast(sc)
+    assert plan.profit == pytest.approx(plan.handled * 110 - plan.cost_total)
 
 
 def test_a_later_stage_sees_the_leads_the_branches_before_it_let_through() -> None:

@@ -93,6 +93,8 @@ class Outcomes:
             if lead.value <= value_over or (source >= 0 and lead.source != source):
                 continue
             if share >= 1 or st.branch_rng.random() < share:  # type: ignore[union-attr]
+                if target in st.loops:  # sent back round a loop: its next visits draw afresh
+                    lead.u = st.loop_rng.random(len(lead.u)).tolist()  # type: ignore[union-attr]
                 return target
         return st.next
 

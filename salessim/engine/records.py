@@ -73,7 +73,7 @@ class StageRt:
                  "daily_entered", "daily_succeeded", "waits_hours",
                  "times_hours", "routing", "assigned", "turn", "plain", "rule_from",
                  "rule_below", "rule_hours", "branches", "branch_rng", "margin",
-                 "lost_waiting")  # fmt: skip
+                 "lost_waiting", "loops", "loop_rng")  # fmt: skip
 
     def __init__(self, name: str, index: int) -> None:
         self.name = name
@@ -102,6 +102,10 @@ class StageRt:
         # (target, share, deals worth more than, source or -1): ways out before `next`
         self.branches: list[tuple[int, float, float, int]] | None = None
         self.branch_rng: np.random.Generator | None = None
+        # branch targets from which a lead can come back here, and the stream that then draws
+        # its per-stage chances afresh (a second visit is a new attempt, not a replay)
+        self.loops: set[int] = set()
+        self.loop_rng: np.random.Generator | None = None
         self.margin = 1.0  # gross margin of deals won here (the stage's, else the scenario's)
         self.leads_per_hour = 0.0
         self.prospect_rng: np.random.Generator | None = None

@@ -95,6 +95,21 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
             self.env.process(self._pipeline())
 
     # --- construction -------------------------------------------------------------------
+    def _leads_to(self, start: int, name: str) -> bool:
+        """Whether a lead at stage `start` can come to stage `name` (by `next` or branches)."""
+        names, seen = list(self.scenario.stages), set()
+        frontier = [names[start]]
+        while frontier:
+            here = frontier.pop()
+            if here == name:
+                return True
+            if here in seen or here not in self.scenario.stages:
+                continue
+            seen.add(here)
+            spec = self.scenario.stages[here]
+            frontier.extend([spec.next, *(b.stage for b in spec.branches)])
+        return False
+
     def _build_stage(self, name: str, index: int) -> StageRt:
         spec = self.scenario.stages[name]
         st = StageRt(name, index)
@@ -109,6 +124,9 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
             ]  # fmt: skip
             if any(b.share < 1 for b in spec.branches):
                 st.branch_rng = self.streams(f"branch.{name}")
+            st.loops = {t for t, *_ in st.branches if t != WON and self._leads_to(t, name)}
+            if st.loops:
+                st.loop_rng = self.streams(f"loop.{name}")
         st.margin = (
             spec.gross_margin if spec.gross_margin is not None else self.scenario.gross_margin
         )

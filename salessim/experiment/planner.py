@@ -13,13 +13,16 @@ hours per lead (the work of its stages, weighted by the share of leads that reac
 reminders and the trips wasted on no-shows). The funnel handles as many leads as arrive, or as
 its tightest role can handle, whichever is fewer. Won deals are that number times the win
 probability, and revenue is that number times the mean value won per lead (each source's own
-deal values, as the branches sort them). Costs are salaries, marketing
-(per lead, and a budget's spend) and overhead for the window.
+deal values, as the branches sort them); gross profit takes each deal's value times the margin
+of the stage that won it. Costs are salaries, marketing (per lead, and a budget's spend) and
+overhead for the window. A caught cancellation that reschedules is booked again (`visits`), and
+a branch back to an earlier stage is followed round its loop.
 
-The arithmetic leaves out queues, absences, resignations, ramp-up, retries, rescheduled
-cancellations, repeat purchases, profiles and trends. The simulation keeps them, which is why
-its answer usually needs more people: a team planned at 100% of its hours is late most of the
-time.
+The arithmetic leaves out queues, absences, resignations, ramp-up, retries, repeat purchases,
+referrals, prospected leads, the opening pipeline, commissions and bonuses, profiles and trends;
+a stage worked by several roles is split equally between them. The simulation keeps all of
+that, which is why its answer usually needs more people: a team planned at 100% of its hours is
+late most of the time.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from salessim.scenario.models import LeadSource, Scenario, Stage
 
 MONTH_DAYS = 365 / 12
 VALUE_DRAWS = 20_000
+MAX_ROUNDS = 1_000  # rounds of a loop followed (each keeps a share below 1 of the leads)
 
 
 @dataclass(frozen=True)
@@ -51,36 +55,54 @@ class Forecast:
 
 def hours_per_lead(scenario: Scenario) -> tuple[dict[str, float], float]:
     """(role -> mean working hours per arriving lead, probability that a lead is won)."""
-    hours, won, _ = funnel(scenario)
+    hours, won, _, _ = funnel(scenario)
     return hours, won
 
 
-def funnel(scenario: Scenario) -> tuple[dict[str, float], float, float]:
-    """Per arriving lead: (role -> mean working hours, probability of a win, mean value won)."""
+def funnel(scenario: Scenario) -> tuple[dict[str, float], float, float, float]:
+    """Per arriving lead: (role -> mean working hours, probability of a win, mean value won,
+    mean gross profit won: each deal's value times the margin of the stage that won it)."""
     hours = dict.fromkeys(scenario.roles, 0.0)
     if not any(st.kind == "work" for st in scenario.stages.values()):
-        return hours, 0.0, 0.0
+        return hours, 0.0, 0.0, 0.0
     flow = Flow(scenario)
-    won, value = 0.0, 0.0
-    for name in funnel_order(scenario, list(flow.reach)):
-        stage, arriving = scenario.stages[name], flow.reach.pop(name, None)
-        if arriving is None or stage.kind != "work":
-            continue
-        share = flow.share(arriving)
-        for role in stage.roles:
-            hours[role] += share * stage_hours(stage) / len(stage.roles)
-        for target, part in flow.split(stage, arriving):
-            if target == "won":
-                won += flow.share(part)
-                value += flow.value(part)
-            else:
-                flow.add(target, part)
-    return hours, won, value
+    won, value, gross = 0.0, 0.0, 0.0
+    order = funnel_order(scenario, list(flow.reach))
+    for _ in range(MAX_ROUNDS):  # once through, and again for leads a branch sent back
+        for name in order:
+            stage, arriving = scenario.stages[name], flow.reach.pop(name, None)
+            if arriving is None or stage.kind != "work":
+                continue
+            share = flow.share(arriving)
+            for role in stage.roles:
+                hours[role] += share * stage_hours(stage) / len(stage.roles)
+            for target, part in flow.split(stage, arriving):
+                if target == "won":
+                    margin = stage.gross_margin
+                    won += flow.share(part)
+                    value += flow.value(part)
+                    gross += flow.value(part) * (
+                        scenario.gross_margin if margin is None else margin
+                    )
+                else:
+                    flow.add(target, part)
+        if sum(flow.share(part) for part in flow.reach.values()) < 1e-12:
+            break
+    return hours, won, value, gross
+
+
+def visits(stage: Stage) -> float:
+    """Visits per lead reaching a stage: with a reminder, a caught cancellation that
+    reschedules is booked again (and may cancel again)."""
+    if stage.reminder is None:
+        return 1.0
+    return 1.0 / (1.0 - stage.no_show * stage.reminder.catches * stage.reminder.reschedules)
 
 
 def stage_hours(stage: Stage) -> float:
-    """Mean working hours a stage takes per lead that reaches it: the work of those who turn up,
-    the reminder every booked lead gets and the wasted trip of a no-show not caught by it."""
+    """Mean working hours a stage takes per lead that reaches it, over its `visits`: the work of
+    those who turn up, the reminder every booking gets and the wasted trip of a no-show the
+    reminder did not catch."""
     shown = 1.0 - stage.no_show
     hours = shown * stage.work_hours.mean
     if stage.reminder is not None:
@@ -88,12 +110,13 @@ def stage_hours(stage: Stage) -> float:
     if stage.no_show_hours is not None:
         caught = stage.reminder.catches if stage.reminder is not None else 0.0
         hours += stage.no_show * (1.0 - caught) * stage.no_show_hours.mean
-    return hours
+    return hours * visits(stage)
 
 
 def funnel_order(scenario: Scenario, entries: list[str]) -> list[str]:
     """The stages reachable from the `entries` (by `next` and branches), each after every stage
-    that leads to it (the funnel has no loops: validation refuses them)."""
+    that leads to it. A branch back to an earlier stage (a wrong contact sent back to qualify)
+    makes a loop; its stages come in the order they are first met."""
     stages = scenario.stages
     done: set[str] = set()
     order: list[str] = []
@@ -160,7 +183,8 @@ class Flow:
     def split(self, stage: Stage, arriving: list[np.ndarray]) -> list[tuple[str, list[np.ndarray]]]:
         """Where the leads reaching `stage` go: of those who turn up and succeed, each takes the
         first branch whose conditions hold and whose share is drawn, the rest go on to `next`."""
-        passed = (1.0 - stage.no_show) * (stage.success if stage.success is not None else 1.0)
+        success = stage.success if stage.success is not None else 1.0
+        passed = visits(stage) * (1.0 - stage.no_show) * success
         left = [p * passed for p in arriving]
         ways: list[tuple[str, list[np.ndarray]]] = []
         for branch in stage.branches:
@@ -180,7 +204,7 @@ def forecast(scenario: Scenario) -> Forecast:
     """Deals, revenue, cost and profit of the measured window by capacity arithmetic."""
     days = scenario.horizon_days - scenario.warmup_days
     leads = sum(src.level_per_day for src in scenario.leads) * days
-    per_lead, p_win, value_per_lead = funnel(scenario)
+    per_lead, p_win, value_per_lead, gross_per_lead = funnel(scenario)
     handled, bottleneck = leads, ""
     for role, hours in per_lead.items():
         if hours <= 0:
@@ -202,4 +226,4 @@ def forecast(scenario: Scenario) -> Forecast:
                            for src in scenario.leads)  # fmt: skip
     cost = salaries + marketing + scenario.overhead_month * months
     return Forecast(leads, handled, bottleneck, won, revenue, cost,
-                    revenue * scenario.gross_margin - cost)  # fmt: skip
+                    handled * gross_per_lead - cost)  # fmt: skip
