@@ -497,3 +497,25 @@ def test_the_first_merged_mapping_wins() -> None:
 
     assert read_value("{<<: [{k: 1}, {k: 2}], j: 3}", "x") == {"k": 1, "j": 3}
     assert read_value("{<<: {k: 1}, k: 5}", "x") == {"k": 5}
+
+
+def test_the_written_scenario_runs_as_the_file_did(tmp_path: Path) -> None:
+    """results/scenario.json is the resolved scenario, "so any figure can be reproduced": read
+    back, it must run the same. A role's `workforce:` that changes one key (vacations) keeps the
+    scenario's sick days; read back from the written scenario, every key of it counted as given,
+    so the default of 0 sick days replaced the scenario's 30, and the lead manager was never
+    ill. The same seed must give the same replications."""
+    from salessim.experiment import replications as experiment
+    from salessim.scenario.models import Scenario
+
+    path = tmp_path / "s.yaml"
+    role = "  lead_manager: {headcount: 2, workforce: {vacation_days_per_year: 0}}"
+    text = MINIMAL.replace("  lead_manager: {headcount: 2}", role)
+    path.write_text(text + "workforce: {sick_days_per_year: 30}\n")
+    loaded = load(path)
+    again = Scenario.model_validate_json(loaded.model_dump_json(by_alias=True))
+    assert again.role_workforce("lead_manager").sick_days_per_year == 30
+    assert again.role_workforce("lead_manager").vacation_days_per_year == 0
+    first = experiment.run(loaded, 3, seed=4).replications
+    second = experiment.run(again, 3, seed=4).replications
+    pd.testing.assert_frame_equal(first, second)

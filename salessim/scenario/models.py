@@ -750,6 +750,20 @@ class Scenario(Model):
             raise ValueError("; ".join(f"{path}: {msg}" for path, msg in problems))
         return self
 
+    @model_validator(mode="after")
+    def _role_workforce_resolved(self) -> Scenario:
+        """A role's `workforce:` holds only the keys it changes; store it merged with the
+        scenario's, so that the scenario written out (scenario.json) and read back runs the
+        same (read back, every key would count as changed: defaults would replace the
+        scenario's settings)."""
+        from salessim.scenario.workforce import merge_workforce
+
+        for name, role in self.roles.items():
+            if role.workforce is not None:
+                merged = merge_workforce(self.workforce, role.workforce)
+                self.roles[name] = role.model_copy(update={"workforce": merged})
+        return self
+
     def role_workforce(self, role: str) -> Workforce:
         from salessim.scenario.workforce import merge_workforce
 
