@@ -519,3 +519,19 @@ def test_the_written_scenario_runs_as_the_file_did(tmp_path: Path) -> None:
     first = experiment.run(loaded, 3, seed=4).replications
     second = experiment.run(again, 3, seed=4).replications
     pd.testing.assert_frame_equal(first, second)
+
+
+def test_a_role_workforce_that_breaks_the_merge_is_reported_once_at_its_key(
+    tmp_path: Path,
+) -> None:
+    """The role's change is valid alone but not combined with the scenario's learning curve:
+    one message, at roles.designer.workforce and its line, none at the top of the file."""
+    path = tmp_path / "s.yaml"
+    role = "  designer: {headcount: 1, workforce: {learning: {reference_tasks: 500}}}"
+    text = MINIMAL.replace("  designer: {headcount: 1}", role)
+    path.write_text(text + "workforce: {learning: {rate: 0.9, plateau_tasks: 300}}\n")
+    with pytest.raises(ScenarioError) as err:
+        load(path)
+    text = str(err.value)
+    assert text.count("plateau_tasks") == 1 and "s.yaml:10:" in text, text
+    assert "roles.designer.workforce" in text and ":1:1" not in text

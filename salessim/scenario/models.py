@@ -755,12 +755,18 @@ class Scenario(Model):
         """A role's `workforce:` holds only the keys it changes; store it merged with the
         scenario's, so that the scenario written out (scenario.json) and read back runs the
         same (read back, every key would count as changed: defaults would replace the
-        scenario's settings)."""
+        scenario's settings). A scenario-level `workforce` changed after validation (say by
+        `model_copy`) therefore no longer reaches a role that has its own: validate again."""
+        from pydantic import ValidationError
+
         from salessim.scenario.workforce import merge_workforce
 
         for name, role in self.roles.items():
             if role.workforce is not None:
-                merged = merge_workforce(self.workforce, role.workforce)
+                try:
+                    merged = merge_workforce(self.workforce, role.workforce)
+                except ValidationError:
+                    continue  # the cross-check reports it at roles.<name>.workforce
                 self.roles[name] = role.model_copy(update={"workforce": merged})
         return self
 
