@@ -232,3 +232,20 @@ def test_the_command_prints_the_answer_the_runner_up_and_the_planner(
                               "roles.designer.headcount=1..4", "--out",
                               str(tmp_path / "x")])  # fmt: skip
     assert bad.exit_code == 2 and "write it as 'metric >= value'" in bad.stderr
+
+
+def test_the_planner_counts_each_persons_own_shift() -> None:
+    """Two lead managers, one on the scenario's Monday-Friday 9-17 (40 h) and one on a weekend
+    shift of 10-18 (16 h): 56 h a week, not 2 x 40; at a time share of 0.5, 28 h. One lead
+    manager on that weekend shift handles 16 h a week, 4 weeks x 16 h / 0.5 h a lead = 128 of
+    the 168 leads."""
+    weekend = {"calendar": {"workdays": ["sat", "sun"], "hours": [10, 18]}}
+    people = {"headcount": 2, "people": [{}, weekend]}
+    sc = make_scenario(roles={"lead_manager": people})
+    assert planner.team_week_hours(sc, "lead_manager") == pytest.approx(56)
+    half = make_scenario(roles={"lead_manager": {**people, "time_share": 0.5}})
+    assert planner.team_week_hours(half, "lead_manager") == pytest.approx(28)
+    alone = make_scenario(roles={"lead_manager": {"headcount": 1, "people": [weekend]},
+                                 "designer": {"headcount": 3}})  # fmt: skip
+    plan = planner.forecast(alone)
+    assert plan.bottleneck == "lead_manager" and plan.handled == pytest.approx(128)

@@ -3,20 +3,20 @@
 `forecast(scenario)` follows the funnel as the simulation routes leads: each source's leads
 enter at its `entry_stage` (else the first stage); at each stage those who turn up (all but the
 `no_show` share) are worked and pass with its mean success; each then takes the first branch
-whose conditions hold (its source, a deal worth more than `value_over`) and whose share is drawn,
-else `next`. Leads stand for their source's share of the arriving leads and, where a branch
-looks at deal values, 20,000 fixed-seed draws of them, so a later stage sees the sources and
-values the branches before it let through (`Flow`). The leads that arrive in the measured window
-are the mean rate (or what a budget buys) times its days. Each role can handle as many leads as
-its hours allow: people x working hours a week x time share x weeks, divided by the role's mean
-hours per lead (the work of its stages, weighted by the share of leads that reach them, with
-reminders and the trips wasted on no-shows). The funnel handles as many leads as arrive, or as
-its tightest role can handle, whichever is fewer. Won deals are that number times the win
-probability, and revenue is that number times the mean value won per lead (each source's own
-deal values, as the branches sort them); gross profit takes each deal's value times the margin
-of the stage that won it. Costs are salaries, marketing (per lead, and a budget's spend) and
-overhead for the window. A caught cancellation that reschedules is booked again (`visits`), and
-a branch back to an earlier stage is followed round its loop.
+whose conditions hold (its source, a deal worth more than `value_over`) and whose share is
+drawn, else `next`. Leads stand for their source's share of the arriving leads and, where a
+branch looks at deal values, 20,000 fixed-seed draws of them, so a later stage sees the sources
+and values the branches before it let through (`Flow`). The leads that arrive in the measured
+window are the mean rate (or what a budget buys) times its days. Each role can handle as many
+leads as its hours allow: its people's working hours a week, each on their own shift, x time
+share x weeks, divided by the role's mean hours per lead (the work of its stages, weighted by
+the share of leads that reach them, with reminders and the trips wasted on no-shows). The funnel
+handles as many leads as arrive, or as its tightest role can handle, whichever is fewer. Won
+deals are that number times the win probability, and revenue is that number times the mean value
+won per lead (each source's own deal values, as the branches sort them); gross profit takes each
+deal's value times the margin of the stage that won it. Costs are salaries, marketing (per lead,
+and a budget's spend) and overhead for the window. A caught cancellation that reschedules is
+booked again (`visits`), and a branch back to an earlier stage is followed round its loop.
 
 The arithmetic leaves out queues, absences, resignations, ramp-up, retries, repeat purchases,
 referrals, prospected leads, the opening pipeline, commissions and bonuses, profiles and trends;
@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from salessim.engine.calendar import resolve
 from salessim.scenario.models import LeadSource, Scenario, Stage
 
 MONTH_DAYS = 365 / 12
@@ -200,6 +201,19 @@ class Flow:
         return [*ways, (stage.next, left)]
 
 
+def team_week_hours(scenario: Scenario, role: str) -> float:
+    """Working hours a week of a role's people, each on their own shift (the scenario's
+    calendar, changed by the role's and by the person's), times the role's time share."""
+    spec = scenario.roles[role]
+    shared = resolve(scenario.calendar, spec.calendar)
+    total = 0.0
+    for seat in range(spec.headcount):
+        own = spec.people[seat].calendar if seat < len(spec.people) else None
+        cal = resolve(shared, own)
+        total += len(cal.workdays) * (cal.hours[1] - cal.hours[0])
+    return total * spec.time_share
+
+
 def forecast(scenario: Scenario) -> Forecast:
     """Deals, revenue, cost and profit of the measured window by capacity arithmetic."""
     days = scenario.horizon_days - scenario.warmup_days
@@ -209,12 +223,7 @@ def forecast(scenario: Scenario) -> Forecast:
     for role, hours in per_lead.items():
         if hours <= 0:
             continue
-        spec = scenario.roles[role]
-        cal = scenario.calendar
-        workdays = spec.calendar.workdays if spec.calendar and spec.calendar.workdays else None
-        span = spec.calendar.hours if spec.calendar and spec.calendar.hours else cal.hours
-        week_hours = len(workdays or cal.workdays) * (span[1] - span[0]) * spec.time_share
-        can = spec.headcount * week_hours * days / 7 / hours
+        can = team_week_hours(scenario, role) * days / 7 / hours
         if can < handled:
             handled, bottleneck = can, role
     won = handled * p_win
