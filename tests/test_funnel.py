@@ -93,3 +93,27 @@ roles: {a: {headcount: 1}}
     text = str(err.value)
     assert "stages.qualify.branches[0].stage" in text and "deom" in text
     assert "stages.qualify.branches[1].source" in text
+
+
+def test_a_loop_that_no_lead_can_leave_is_refused(tmp_path: Path) -> None:
+    """Both stages succeed for sure and the meeting sends every lead back to qualify: no lead
+    would ever be won or lost. Refused at the branch; with qualify at 0.5 leads can leave (as
+    rejected), and the file loads."""
+    path = tmp_path / "s.yaml"
+    text = """\
+name: s
+horizon_days: 30
+leads: [{source: web, per_day: 2}]
+stages:
+  qualify: {by: a, work_hours: 1, success: 1.0, next: meeting}
+  meeting: {by: a, work_hours: 1, success: 1.0, branches: [{stage: qualify}]}
+roles: {a: {headcount: 1}}
+"""
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as err:
+        loader.load(path)
+    message = str(err.value)
+    assert "stages.meeting.branches" in message and "round a loop for ever" in message
+    assert "meeting -> qualify -> meeting" in message, message
+    path.write_text(text.replace("success: 1.0, next", "success: 0.5, next"))
+    assert loader.load(path).stages["qualify"].success == 0.5

@@ -74,6 +74,7 @@ def cross_check(data: Mapping[str, Any]) -> Found:
             (f"stages.{name}.next", "this stage never leads to 'won': the chain loops " + chain)
             for name, chain in _loops(parts.stage_names, parts.nexts).items()
         ),
+        *_endless_branch_loops(parts),
         *_check_people(data, parts.roles, parts.stages),
         *_window_problems(data),
         *_pipeline_problems(data, parts),
@@ -517,6 +518,42 @@ def _choices(word: str, options: Any) -> str:
 
 SHOWN_CHAIN = 8
 """A loop message shows at most this many stage names (the first and the last ones)."""
+
+
+def _endless_branch_loops(p: _Parts) -> Found:
+    """Stages from which every lead is sent round a loop of branches for ever: each stage on
+    the way succeeds for sure (success 1, no no-shows, no patience) and its first branch that
+    could apply takes every lead (share 1, no condition on value or source)."""
+    certain: dict[str, str] = {}  # stage -> where every lead that passes it goes
+    by_branch: set[str] = set()
+    for name, raw in p.stages.items():
+        st = _mapping(raw)
+        sure = st.get("success") == 1 and not st.get("no_show") and not st.get("patience_hours")
+        if not sure or st.get("kind", "work") != "work":
+            continue
+        branches = st.get("branches")
+        target: Any = st.get("next", "won")
+        for branch in branches if isinstance(branches, list) else []:
+            b = _mapping(branch)
+            if b.get("value_over") is not None or b.get("source") is not None:
+                target = None  # some leads take it, some do not
+                break
+            if b.get("share", 1) == 1:
+                target = b.get("stage")
+                by_branch.add(str(name))
+                break
+            target = None  # a share below 1: some leads go on
+            break
+        if isinstance(target, str):
+            certain[str(name)] = target
+    endless = _loops(p.stage_names, certain)
+    if not any(name in by_branch for name in endless):
+        return []  # a loop of `next` alone is reported as such
+    return [
+        (f"stages.{name}.branches", "every lead that reaches this stage goes round a loop for "
+         f"ever: {chain}; give a stage on it a success below 1, or a branch a share below 1")
+        for name, chain in endless.items() if name in by_branch
+    ]  # fmt: skip
 
 
 def _loops(stage_names: list[str], nexts: Mapping[str, str]) -> dict[str, str]:
