@@ -106,8 +106,7 @@ class Simulation(Inflow, Queues, WorkLoop, Outcomes):
             if here in seen or here not in self.scenario.stages:
                 continue
             seen.add(here)
-            spec = self.scenario.stages[here]
-            frontier.extend([spec.next, *(b.stage for b in spec.branches)])
+            frontier.extend(self.scenario.stages[here].exits)
         return False
 
     def _build_stage(self, name: str, index: int) -> StageRt:

@@ -80,11 +80,10 @@ def funnel(scenario: Scenario) -> tuple[dict[str, float], float, float, float]:
             for target, part in flow.split(stage, arriving):
                 if target == "won":
                     margin = stage.gross_margin
+                    won_value = flow.value(part)
                     won += flow.share(part)
-                    value += flow.value(part)
-                    gross += flow.value(part) * (
-                        scenario.gross_margin if margin is None else margin
-                    )
+                    value += won_value
+                    gross += won_value * (scenario.gross_margin if margin is None else margin)
                 else:
                     flow.add(target, part)
         if sum(flow.share(part) for part in flow.reach.values()) < 1e-12:
@@ -132,7 +131,7 @@ def funnel_order(scenario: Scenario, entries: list[str]) -> list[str]:
         done.add(name)
         stack.append((name, True))
         stage = stages[name]
-        stack.extend((t, False) for t in (stage.next, *(b.stage for b in stage.branches)))
+        stack.extend((t, False) for t in stage.exits)
     return order[::-1]
 
 
@@ -191,11 +190,12 @@ class Flow:
         for branch in stage.branches:
             took = []
             for k, (src, lead_left) in enumerate(zip(self.scenario.leads, left, strict=True)):
-                admits = branch.source is None or branch.source == src.source
-                if admits and branch.value_over is not None:
-                    took.append(lead_left * (self.values[k] > branch.value_over) * branch.share)
-                else:
-                    took.append(lead_left * branch.share if admits else lead_left * 0.0)
+                part = lead_left * branch.share
+                if branch.source is not None and branch.source != src.source:
+                    part = np.zeros_like(lead_left)
+                elif branch.value_over is not None:
+                    part = part * (self.values[k] > branch.value_over)
+                took.append(part)
             left = [a - b for a, b in zip(left, took, strict=True)]
             ways.append((branch.stage, took))
         return [*ways, (stage.next, left)]

@@ -532,23 +532,17 @@ def _endless_branch_loops(p: _Parts) -> Found:
         if not sure or st.get("kind", "work") != "work":
             continue
         branches = st.get("branches")
+        first = _mapping(branches[0]) if isinstance(branches, list) and branches else None
         target: Any = st.get("next", "won")
-        for branch in branches if isinstance(branches, list) else []:
-            b = _mapping(branch)
-            if b.get("value_over") is not None or b.get("source") is not None:
-                target = None  # some leads take it, some do not
-                break
-            if b.get("share", 1) == 1:
-                target = b.get("stage")
-                by_branch.add(str(name))
-                break
-            target = None  # a share below 1: some leads go on
-            break
+        if first is not None:  # the first branch takes every lead, or some go elsewhere
+            every = first.get("share", 1) == 1 and first.get("value_over") is None
+            if not every or first.get("source") is not None:
+                continue
+            target = first.get("stage")
+            by_branch.add(str(name))
         if isinstance(target, str):
             certain[str(name)] = target
-    endless = _loops(p.stage_names, certain)
-    if not any(name in by_branch for name in endless):
-        return []  # a loop of `next` alone is reported as such
+    endless = _loops(p.stage_names, certain)  # a loop of `next` alone is reported as such
     return [
         (f"stages.{name}.branches", "every lead that reaches this stage goes round a loop for "
          f"ever: {chain}; give a stage on it a success below 1, or a branch a share below 1")

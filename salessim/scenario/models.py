@@ -458,6 +458,11 @@ class Stage(Model):
     def roles(self) -> list[str]:
         return [self.by] if isinstance(self.by, str) else list(self.by)
 
+    @property
+    def exits(self) -> list[str]:
+        """Where a lead can go after this stage: `next` and every branch's stage."""
+        return [self.next, *(b.stage for b in self.branches)]
+
 
 class Person(Model):
     """One seat of a role, with personal skill and, optionally, its own shift."""
@@ -771,9 +776,8 @@ class Scenario(Model):
         return self
 
     def role_workforce(self, role: str) -> Workforce:
-        from salessim.scenario.workforce import merge_workforce
-
-        return merge_workforce(self.workforce, self.roles[role].workforce)
+        """The role's workforce settings (already merged with the scenario's on validation)."""
+        return self.roles[role].workforce or self.workforce
 
     def stage_roles(self, stage: str) -> list[str]:
         return self.stages[stage].roles
