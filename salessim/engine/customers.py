@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from salessim.engine.agenda import Agenda
 from salessim.engine.records import Customer
 from salessim.engine.routing import named
 from salessim.scenario.workforce import Customers
@@ -34,6 +35,7 @@ class CustomerBook:
         self.spec = spec
         self.warmup, self.horizon = sim.warmup, sim.horizon
         self.rng = sim.streams("customers")
+        self.agenda = Agenda(sim.env)
         self.neglect_rng = sim.streams("customers.neglect")
         value = spec.repeat_value or sim.scenario.deal_value
         self.repeat_value = value.sampler(sim.streams("customers.value"))
@@ -93,7 +95,7 @@ class CustomerBook:
         """At its churn time (if in the run) the customer leaves its owner's book."""
         at = customer.churn_at
         if at < self.horizon:
-            self.sim.at(at, lambda: self._churned(customer, at))
+            self.agenda.at(at, self._churned, customer)
 
     def _churned(self, customer: Customer, at: float) -> None:
         if customer.churn_at != at:  # its churn was moved (`churn_per_lost_order`)
@@ -107,9 +109,9 @@ class CustomerBook:
             return
         t = self.sim.env.now + float(rng.exponential(YEAR_HOURS / rate))
         if t < min(customer.churn_at, self.horizon):
-            self.sim.at(t, lambda: self._referral(customer))
+            self.agenda.at(t, self._referral, customer)
 
-    def _referral(self, customer: Customer) -> None:
+    def _referral(self, customer: Customer, _t: float) -> None:
         """A customer sends someone (unless gone, or badly served with referrals_if_served)."""
         if not customer.active or customer.churn_at <= self.sim.env.now:
             return
@@ -148,9 +150,9 @@ class CustomerBook:
         now = self.sim.env.now
         t = now + float(self.rng.exponential(YEAR_HOURS / rate))
         if t < min(customer.churn_at, self.horizon):
-            self.sim.at(t, lambda: self._repeat(customer))
+            self.agenda.at(t, self._repeat, customer)
 
-    def _repeat(self, customer: Customer) -> None:
+    def _repeat(self, customer: Customer, _t: float) -> None:
         if not customer.active or customer.churn_at <= self.sim.env.now:
             return
         value = self.repeat_value()

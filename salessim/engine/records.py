@@ -238,11 +238,14 @@ class PersonRt:
         if ramp is None and t < self.notice_at:
             return 1.0
         f = 1.0
-        if ramp is not None and ramp.days > 0:
-            x = min(max((t - self.ramp_from) / (ramp.days * 24), 0.0), 1.0)
-            if ramp.shape == "s_curve":
-                x = x * x * (3 - 2 * x)
-            f = ramp.start + (1 - ramp.start) * x
+        if ramp is not None:
+            if ramp.days > 0:
+                x = min(max((t - self.ramp_from) / (ramp.days * 24), 0.0), 1.0)
+                if ramp.shape == "s_curve":
+                    x = x * x * (3 - 2 * x)
+                f = ramp.start + (1 - ramp.start) * x
+            if f == 1.0:  # ramped up: full speed from now on (simulated time only goes forward)
+                self.ramp = None
         if t >= self.notice_at:
             f *= self.effort
         return f
