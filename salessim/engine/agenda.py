@@ -7,8 +7,8 @@ all in SimPy's heap; here each is one small tuple in the agenda's own heap, and 
 timeout, for the earliest. An action runs at the same instant and in the same order as its own
 SimPy timeout would have: its time is reckoned as SimPy reckons a timeout's (now plus delay),
 the agenda's timeout is set to land on exactly that time, and actions of one instant run in the
-order they were booked. The agenda suits actions at continuous random times, which never tie
-with another kind of event.
+order they were booked. A booking in the past gets a timeout of its own, run after the events
+already queued at this instant, as before.
 """
 
 from __future__ import annotations
@@ -37,7 +37,10 @@ class Agenda:
     def at(self, t: float, action: Action, subject: Any) -> None:
         """Call `action(subject, t)` at `t` (at once, after this instant's events, if past)."""
         now = self.env.now
-        due = now + (t - now if t > now else 0.0)
+        if t <= now:  # a timeout of its own, queued after this instant's events, as always
+            self.env.timeout(0).callbacks.append(lambda _e: action(subject, t))
+            return
+        due = now + (t - now)
         heap = self.heap
         heapq.heappush(heap, (due, next(self.order), action, subject, t))
         if heap[0][0] == due:
@@ -72,6 +75,3 @@ class Agenda:
             action(subject, t)
         if heap:
             self._timer(heap[0][0])
-
-    def __len__(self) -> int:
-        return len(self.heap)
