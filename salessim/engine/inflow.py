@@ -49,7 +49,8 @@ class Inflow:
                 left -= 1
                 yield env.timeout(t - now)
                 now = env.now
-                self._enter(self._new_lead(k, t, value, t + patience, u), entry, now)
+                lead = self._new_lead(k, t, value, t + patience, u)
+                self._enter(lead, entry, now, start_now=True)
 
     def _pipeline(self: Wired) -> Generator[Any, Any, None]:
         """Deals open on day 0 enter their stage with a random part of its delay left."""

@@ -23,7 +23,9 @@ class Queues:
     """Leads waiting for work."""
 
     def _enter(self: Wired, lead: Lead, st: StageRt, now: float, retry: bool = False,
-               by: PersonRt | None = None, residual: float = 1.0) -> None:  # fmt: skip
+               by: PersonRt | None = None, residual: float = 1.0,
+               start_now: bool = False) -> None:  # fmt: skip
+        """The lead enters `st` (or tries it again, `retry`); `start_now` as in `_enqueue`."""
         if lead.path is not None:
             lead.path.append((st.name, now))
         if retry:
@@ -36,7 +38,7 @@ class Queues:
                     self.stages[lead.in_stage].times_hours.append(now - lead.since)
                 lead.since, lead.in_stage = now, st.index
             if st.plain:
-                self._enqueue(lead, st, now)
+                self._enqueue(lead, st, now, start_now=start_now)
                 return
             delay_hours = st.delay() * 24 * residual if st.delay is not None else 0.0
             if st.routing is not None:
@@ -47,20 +49,25 @@ class Queues:
                 lead.deadline = min(lead.deadline, now + st.patience())
         booked = not retry and st.delay is not None
         if delay_hours:
-            self.at(now + delay_hours, lambda: self._deliver(lead, st, target, booked))
+            self.at(now + delay_hours, lambda: self._deliver(lead, st, target, booked, True))
         else:
-            self._deliver(lead, st, target, booked)
+            self._deliver(lead, st, target, booked, start_now)
 
-    def _deliver(
-        self: Wired, lead: Lead, st: StageRt, target: PersonRt | None, booked: bool
-    ) -> None:
+    def _deliver(self: Wired, lead: Lead, st: StageRt, target: PersonRt | None, booked: bool,
+                 start_now: bool) -> None:  # fmt: skip
         """A booked or retried lead becomes workable after its delay."""
         if booked and target is not None:
             target.pending -= 1
-        self._enqueue(lead, st, self.env.now, target)
+        self._enqueue(lead, st, self.env.now, target, start_now)
 
     def _enqueue(self: Wired, lead: Lead, st: StageRt, now: float,
-                 target: PersonRt | None = None) -> None:  # fmt: skip
+                 target: PersonRt | None = None, start_now: bool = False) -> None:  # fmt: skip
+        """The lead waits for `target` (if they can take it) or the stage's team, and wakes an
+        idle person who can work it. With `start_now` the caller does nothing more in this SimPy
+        step (a lead source's arrival, the end of a delay), so that person starts at once
+        (`hand`): the same as waking them, one event fewer. Otherwise (work another person's
+        task produced, leads entering in a batch) they wake after the step, so the person who
+        finished, or the whole batch, comes first."""
         lead.queued = now
         if (
             target is not None
@@ -69,13 +76,19 @@ class Queues:
         ):
             target.personal[st.index].append(lead)
             lead.at = st.index
-            self.wake(target)
+            if start_now:
+                self.hand(target, now)
+            else:
+                self.wake(target)
             return
         st.queue.append(lead)
         lead.at = st.index
         for person in st.idle:
             if not person.shares or self._week_open(person, st, now):
-                self.wake(person)
+                if start_now:
+                    self.hand(person, now)
+                else:
+                    self.wake(person)
                 break
 
     def hand_over(self: Wired, person: PersonRt, leaving: bool = False) -> None:

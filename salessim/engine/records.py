@@ -15,13 +15,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import numpy as np
+import simpy
 
 from salessim.engine.calendar import WorkCalendar
 from salessim.scenario.workforce import RampUp, Workforce
 
 if TYPE_CHECKING:
-    import simpy
-
     from salessim.scenario.models import Routing
 
 INF = float("inf")
@@ -181,7 +180,7 @@ class PersonRt:
         self.gone = False
         self.reason = ""
         self.personal: dict[int, deque[Lead]] = {}
-        self.wake: simpy.Event | None = None
+        self.wake: Wake | None = None
         self.timer_at = -1.0
         self.busy_until = 0.0
         self.last_stage = -1
@@ -249,6 +248,20 @@ class PersonRt:
         if t >= self.notice_at:
             f *= self.effort
         return f
+
+
+class Wake(simpy.Event):
+    """What an idle person waits for: to be woken now (`succeed`: they look for work again), or
+    the end of work a lead's arrival started for them (`after`: its value says which)."""
+
+    def after(self, delay_hours: float, work: Work) -> None:
+        self._ok = True  # as `succeed` does, but processed `delay_hours` from now
+        self._value = work
+        self.env.schedule(self, delay=delay_hours)
+
+
+Work = tuple[Lead | None, StageRt, float, float]
+"""A piece of work started: (lead or None for prospecting, stage, when it ends, base hours)."""
 
 
 class Customer:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from salessim.engine.calendar import WorkCalendar
     from salessim.engine.customers import CustomerBook
     from salessim.engine.people import Staffing
-    from salessim.engine.records import Customer, Lead, PersonRt, StageRt
+    from salessim.engine.records import Customer, Lead, PersonRt, StageRt, Wake
     from salessim.engine.routing import Router
     from salessim.engine.streams import Streams
     from salessim.engine.tally import Tally
@@ -71,12 +71,14 @@ class Wired(Protocol):
 
     # queues
     def _enter(self, lead: Lead, st: StageRt, now: float, retry: bool = False,
-               by: PersonRt | None = None, residual: float = 1.0) -> None: ...  # fmt: skip
+               by: PersonRt | None = None, residual: float = 1.0,
+               start_now: bool = False) -> None: ...  # fmt: skip
 
-    def _deliver(self, lead: Lead, st: StageRt, target: PersonRt | None, booked: bool) -> None: ...
+    def _deliver(self, lead: Lead, st: StageRt, target: PersonRt | None, booked: bool,
+                 start_now: bool) -> None: ...  # fmt: skip
 
     def _enqueue(self, lead: Lead, st: StageRt, now: float,
-                 target: PersonRt | None = None) -> None: ...  # fmt: skip
+                 target: PersonRt | None = None, start_now: bool = False) -> None: ...  # fmt: skip
 
     def _pop(self, queue: deque[Lead], st: StageRt, now: float) -> Lead | None: ...
 
@@ -103,7 +105,15 @@ class Wired(Protocol):
     # workloop
     def wake(self, person: PersonRt) -> None: ...
 
-    def _sleep(self, person: PersonRt, close: float) -> simpy.Event: ...
+    def hand(self, person: PersonRt, now: float) -> None: ...
+
+    def _woken(self, person: PersonRt) -> Wake | None: ...
+
+    def _may_work(self, person: PersonRt, now: float) -> bool: ...
+
+    def _resume_at(self, person: PersonRt, end: float) -> float: ...
+
+    def _sleep(self, person: PersonRt, close: float) -> Wake: ...
 
     def _no_show(self, lead: Lead, st: StageRt) -> bool: ...
     def _missed(self, lead: Lead, st: StageRt, person: PersonRt) -> None: ...

@@ -1,6 +1,7 @@
 """A person's work loop: wait for working time and weekly budget, pick the highest-priority work,
 do it (hours from the productivity model, switching overhead), account the hours, sleep until
-woken.
+woken. A lead that comes for an idle person starts their work at once (`hand`): they are woken
+when it ends, so an idle person costs one SimPy event per piece of work, like a busy one.
 
 One of the parts of `simulation.Simulation` (a mixin: the methods run on the simulation itself,
 so the hot path pays no extra indirection); `wiring.Wired` names what they may use of it.
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
-from salessim.engine.records import Lead, PersonRt, StageRt
+from salessim.engine.records import Lead, PersonRt, StageRt, Wake
 
 if TYPE_CHECKING:
     from salessim.engine.wiring import Wired
@@ -27,16 +28,59 @@ class WorkLoop:
     """Each person's SimPy process."""
 
     def wake(self: Wired, person: PersonRt) -> None:
+        ev = self._woken(person)
+        if ev is not None:
+            ev.succeed()
+
+    def _woken(self: Wired, person: PersonRt) -> Wake | None:
+        """The person's wake-up, if they are asleep; they are no longer idle."""
         ev = person.wake
         if ev is None:
-            return
+            return None
         person.wake = None
         for st in person.stages:
             st.idle.pop(person, None)
-        ev.succeed()
+        return ev
 
-    def _sleep(self: Wired, person: PersonRt, close: float) -> simpy.Event:
-        ev = self.env.event()
+    def hand(self: Wired, person: PersonRt, now: float) -> None:
+        """A lead came for `person`: if they are asleep and may work now, they start their next
+        piece of work (which is that lead unless something more urgent is waiting) and wake when
+        it ends; if they may not work now, they wake to see when they may."""
+        if person.wake is None:
+            return
+        if not self._may_work(person, now):
+            self.wake(person)
+            return
+        ev = self._woken(person)
+        assert ev is not None
+        lead, st = self._pick(person, now)
+        if st is None:  # nothing for them after all (the lead had gone cold): they look again
+            ev.succeed()
+            return
+        end, base = self._begin(person, lead, st, now)
+        resume = self._resume_at(person, end)
+        if resume < INF:
+            ev.after(resume - now, (lead, st, end, base))
+
+    def _may_work(self: Wired, person: PersonRt, now: float) -> bool:
+        """Within working time and, with a weekly time share, with room left in it."""
+        cal = person.cal
+        if not cal.always_open and cal.next_open(now) > now:
+            return False
+        if not person.limited or self.scenario.roles[person.role].time_share >= 1:
+            return True
+        return self._week_open(person, None, now)
+
+    def _resume_at(self: Wired, person: PersonRt, end: float) -> float:
+        """When a person who started work ending at `end` looks again: at its end, if inside
+        the run; else when they leave, if before the end of the run (the work is handed on);
+        else never."""
+        if end < self.horizon:
+            return end
+        return person.leaves if person.leaves < self.horizon else INF
+
+    def _sleep(self: Wired, person: PersonRt, close: float) -> Wake:
+        ev = Wake(self.env)
         person.wake = ev
         for st in person.stages:
             st.idle[person] = None
@@ -119,17 +163,21 @@ class WorkLoop:
                 continue
             lead, st = self._pick(person, now)
             if st is None:
-                yield self._sleep(person, INF if cal.always_open else cal.close_after(now))
-                continue
-            end, base = self._begin(person, lead, st, now)
-            if end >= self.horizon:  # not finished in the run: finished by nobody, or handed on
-                if person.leaves < self.horizon:
-                    yield env.timeout(person.leaves - now)
-                    if lead is not None:
-                        lead.missed = None
-                        self._enqueue(lead, st, env.now)
+                work = yield self._sleep(person, INF if cal.always_open else cal.close_after(now))
+                if work is None:
+                    continue
+                lead, st, end, base = work  # started by `hand` when a lead came
+            else:
+                end, base = self._begin(person, lead, st, now)
+                resume = self._resume_at(person, end)
+                if resume == INF:
+                    return
+                yield env.timeout(resume - now)
+            if end >= self.horizon:  # not finished in the run: they left, so it is handed on
+                if lead is not None:
+                    lead.missed = None
+                    self._enqueue(lead, st, env.now)
                 return
-            yield env.timeout(end - now)
             if lead is None:
                 self._prospected(st, person, base)
             elif lead.missed is not None:
