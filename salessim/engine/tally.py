@@ -39,8 +39,7 @@ class Tally:
         self.wait_hours = 0.0
         self.won = 0  # deals booked in the measured window, whenever the lead arrived
         self.revenue_new = 0.0  # their value
-        self.won_cohort = 0  # deals of the leads that arrived after the warm-up
-        self.revenue_cohort = 0.0  # their value
+        self.revenue_cohort = 0.0  # value of the deals of leads that arrived after the warm-up
         self.revenue_repeat = 0.0
         self.repeat_purchases = 0
         self.repeat_lost = 0
@@ -118,6 +117,11 @@ class Tally:
         return [a - b for a, b in zip(self.daily_leads, self.daily_ended, strict=True)]
 
     @property
+    def won_cohort(self) -> int:
+        """Deals of the leads that arrived after the warm-up (one cycle time each)."""
+        return len(self.cycle_hours)
+
+    @property
     def ended_count(self) -> int:
         """Cohort leads that ended inside the run, won or lost."""
         return self.won_cohort + sum(self.lost.values())
@@ -152,10 +156,14 @@ class Tally:
         """A lead's end: a won deal counts where it is booked (the day series, and the window's
         `won` and `revenue_new` from the warm-up on, whenever the lead arrived); the cohort
         (leads that arrived after the warm-up) keeps its own counts and cycle times."""
-        self._lead_hours(lead.arrived, t)
+        arrived = lead.arrived
+        lo = arrived if arrived > self.warmup else self.warmup  # its open hours in the window
+        hi = t if t < self.horizon else self.horizon
+        if hi > lo:
+            self.lead_hours += hi - lo
         day = int(t // 24)
         self.daily_ended[day] += 1
-        cycle = t - lead.arrived
+        cycle = t - arrived
         if outcome == "won":
             value = lead.value
             self.daily_revenue[day] += value
@@ -169,7 +177,6 @@ class Tally:
             return
         self.system_hours += cycle
         if outcome == "won":
-            self.won_cohort += 1
             self.revenue_cohort += lead.value
             self.cycle_hours.append(cycle)
         else:
@@ -178,7 +185,9 @@ class Tally:
                 self.stages[lead.in_stage].lost_waiting += 1
 
     def still_open(self, lead: Lead) -> None:
-        self._lead_hours(lead.arrived, self.horizon)
+        lo = lead.arrived if lead.arrived > self.warmup else self.warmup
+        if self.horizon > lo:
+            self.lead_hours += self.horizon - lo
         if lead.counted:
             self.open_at_end += 1
 
@@ -205,12 +214,6 @@ class Tally:
                 end = min(b, (int(a // 24) + 1) * 24)
                 arr[int(a // 24)] += end - a
                 a = end
-
-    def _lead_hours(self, a: float, b: float) -> None:
-        lo = a if a > self.warmup else self.warmup
-        hi = b if b < self.horizon else self.horizon
-        if hi > lo:
-            self.lead_hours += hi - lo
 
     def finish(self, staffing: Staffing, customers: CustomerBook) -> None:
         self.people = staffing.people

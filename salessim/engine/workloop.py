@@ -149,21 +149,25 @@ class WorkLoop:
         limited = self.scenario.roles[person.role].time_share < 1
         if person.hired > env.now:
             yield env.timeout(person.hired - env.now)
+        now = env.now  # read again after every yield, and only then: the steps between are instant
         while not person.gone:
-            now, cal = env.now, person.cal
+            cal = person.cal
             if not cal.always_open:
                 nxt = cal.next_open(now)
                 if nxt > now:
                     if nxt >= self.horizon:
                         return
                     yield env.timeout(nxt - now)
+                    now = env.now
                     continue
             if limited and not self._week_open(person, None, now):
                 yield env.timeout((person.week + 1) * WEEK - now)
+                now = env.now
                 continue
             lead, st = self._pick(person, now)
             if st is None:
                 work = yield self._sleep(person, INF if cal.always_open else cal.close_after(now))
+                now = env.now
                 if work is None:
                     continue
                 lead, st, end, base = work  # started by `hand` when a lead came
@@ -173,17 +177,18 @@ class WorkLoop:
                 if resume == INF:
                     return
                 yield env.timeout(resume - now)
+                now = env.now
             if end >= self.horizon:  # not finished in the run: they left, so it is handed on
                 if lead is not None:
                     lead.missed = None
-                    self._enqueue(lead, st, env.now)
+                    self._enqueue(lead, st, now)
                 return
             if lead is None:
                 self._prospected(st, person, base)
             elif lead.missed is not None:
                 self._missed(lead, st, person)
             else:
-                self._complete(lead, st, person, env.now)
+                self._complete(lead, st, person, now)
 
     def _begin(self: Wired, person: PersonRt, lead: Lead | None, st: StageRt,
                now: float) -> tuple[float, float]:  # fmt: skip
