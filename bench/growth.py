@@ -11,17 +11,31 @@ a longer horizon costs the engine nothing extra per event; if it rises, the mode
 builds up during the run) does. The scenario is bench (b)'s: two_level without its market size,
 as `run.scaled` makes it. "without customers" is the same scenario with `customers: {}` (no
 repeat orders, churn or customer book).
+
+    python bench/growth.py --work     # the model's work in bench (b)'s runs, 4 replications
+
+With `--work`, what bench (b)'s runs ask of the model, counted over whole runs and set beside
+the SimPy events: leads that arrived, pieces of work people started (`WorkLoop._begin`) and
+actions the customer book carried out (repeat orders, churn, referrals: what its agenda pops),
+with their growth per doubling. Counting wraps those two functions from here; the engine is not
+changed.
 """
 
 from __future__ import annotations
 
 import argparse
+import heapq
+import math
 import sys
 import time
+import types
 from pathlib import Path
+from typing import Any
 
+from salessim.engine import agenda
 from salessim.engine.simulation import Simulation, cyclic_gc_paused
 from salessim.engine.streams import Streams
+from salessim.engine.workloop import WorkLoop
 from salessim.scenario import loader
 from salessim.scenario.models import Scenario
 
@@ -45,10 +59,69 @@ def per_year(sc: Scenario, years: int, reps: int) -> list[tuple[float, float]]:
     return [(c / e * 1e6, e / reps) for c, e in zip(cpu, events, strict=True)]
 
 
+COUNTS = {"work": 0, "actions": 0}
+
+
+def _counted_pop(heap: list[Any]) -> Any:
+    COUNTS["actions"] += 1
+    return heapq.heappop(heap)
+
+
+def _counting_begin(begin: Any) -> Any:
+    def counted(*args: Any) -> Any:
+        COUNTS["work"] += 1
+        return begin(*args)
+
+    return counted
+
+
+def model_work(sc: Scenario, reps: int) -> list[float]:
+    """Mean (SimPy events, leads, pieces of work, customer actions) of `reps` whole runs."""
+    totals = [0.0] * 4
+    for r in range(reps):
+        COUNTS.update(work=0, actions=0)
+        sim = Simulation(sc, Streams(1, r))
+        sim.run()
+        counted = (next(sim.env._eid), sim.next_id, COUNTS["work"], COUNTS["actions"])
+        totals = [t + c / reps for t, c in zip(totals, counted, strict=True)]
+    return totals
+
+
+def work_table(reps: int) -> None:
+    """The model's work in bench (b)'s runs and its growth per doubling."""
+    agenda.heapq = types.SimpleNamespace(heappush=heapq.heappush, heappop=_counted_pop)  # type: ignore[assignment]
+    WorkLoop._begin = _counting_begin(WorkLoop._begin)  # type: ignore[method-assign]
+    base = loader.load(TWO_LEVEL)
+    runs = [(f"{y} y", float(y), scaled(base, 365 * y, 1)) for y in (1, 2, 4, 8)]
+    runs.append(("x10", 10.0, scaled(base, 365, 10)))
+    names = ("events", "leads", "pieces of work", "customer actions", "work (3 before)")
+    print(f"bench (b)'s runs, mean of {reps} replications (growth per doubling)")
+    print(f"{'':>5}" + "".join(f"{n:>20}" for n in names) + f"{'events/work':>12}")
+    rows = []
+    for label, size, sc in runs:
+        counts = model_work(sc, reps)
+        counts.append(sum(counts[1:]))
+        previous = rows[0] if label == "x10" else (rows[-1] if rows else None)
+        cells = ""
+        for k, value in enumerate(counts):
+            grown = ""
+            if previous is not None:
+                exponent = math.log(2) / math.log(size / previous[0])
+                grown = f"({(value / previous[1][k]) ** exponent:.3f})"
+            cells += f"{value:>12,.0f} {grown:>7}"
+        print(f"{label:>5}{cells}{counts[0] / counts[4]:>12.3f}")
+        rows.append((size, counts))
+    print("x10 (volume and staff) is compared with 1 y; work = leads + pieces + customer actions")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, for CI")
+    parser.add_argument("--work", action="store_true", help="the model's work in bench (b)")
     args = parser.parse_args()
+    if args.work:
+        work_table(reps=1 if args.smoke else 4)
+        return
     years, reps = (2, 1) if args.smoke else (8, 6)
     with_customers = scaled(loader.load(TWO_LEVEL), 365 * years, 1)
     data = with_customers.model_dump(by_alias=True)
