@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import heapq
-import math
 import sys
 import time
 import types
@@ -40,7 +39,7 @@ from salessim.scenario import loader
 from salessim.scenario.models import Scenario
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import TWO_LEVEL, scaled  # noqa: E402
+from run import TWO_LEVEL, per_doubling, scaled  # noqa: E402
 
 YEAR_HOURS = 8760.0
 
@@ -106,8 +105,7 @@ def work_table(reps: int) -> None:
         for k, value in enumerate(counts):
             grown = ""
             if previous is not None:
-                exponent = math.log(2) / math.log(size / previous[0])
-                grown = f"({(value / previous[1][k]) ** exponent:.3f})"
+                grown = f"({per_doubling(value / previous[1][k], size / previous[0]):.3f})"
             cells += f"{value:>12,.0f} {grown:>7}"
         print(f"{label:>5}{cells}{counts[0] / counts[4]:>12.3f}")
         rows.append((size, counts))

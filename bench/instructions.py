@@ -22,7 +22,6 @@ cannot see is what makes the same instructions slower in a larger run (caches).
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import re
 import shutil
@@ -32,6 +31,9 @@ import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from run import per_doubling  # noqa: E402
+
 CHILD = """
 import os, subprocess, sys
 sys.path.insert(0, {here!r})
@@ -96,10 +98,9 @@ def growth() -> None:
             instructions, events = count("two_level", factor, days)
             grown = grown_per = "-"
             if before is not None:
-                exponent = math.log(2) / math.log(size / before[2])
-                grown = f"{(instructions / before[0]) ** exponent:.3f}"
+                grown = f"{per_doubling(instructions / before[0], size / before[2]):.3f}"
                 per = (instructions / events) / (before[0] / before[1])
-                grown_per = f"{2 * per**exponent:.3f}"
+                grown_per = f"{2 * per_doubling(per, size / before[2]):.3f}"
             print(f"{name:>6} {instructions:>15,} {grown:>7} {events:>9,} "
                   f"{instructions / events:>10,.0f} {grown_per:>7}")  # fmt: skip
             before = (instructions, events, size)

@@ -162,6 +162,11 @@ def events_of(sc: Scenario) -> int:
     return next(sim.env._eid)
 
 
+def per_doubling(ratio: float, size_ratio: float) -> float:
+    """A growth of `ratio` over a size `size_ratio` times larger, as a factor per doubling."""
+    return float(ratio ** (math.log(2) / math.log(size_ratio)))
+
+
 def growth_table(title: str, labels: list[str], sizes: list[float], scenarios: list[Scenario],
                  reps: int) -> None:  # fmt: skip
     """Seconds per replication and their growth per doubling of `sizes`, overall and per event."""
@@ -171,10 +176,9 @@ def growth_table(title: str, labels: list[str], sizes: list[float], scenarios: l
     for i, label in enumerate(labels):
         growth = growth_per = "-"
         if i:
-            exponent = math.log(2) / math.log(sizes[i] / sizes[i - 1])
-            ratio = seconds[i] / seconds[i - 1]
-            growth = f"{ratio**exponent:.2f}"
-            growth_per = f"{2 * (ratio * events[i - 1] / events[i]) ** exponent:.2f}"
+            ratio, size_ratio = seconds[i] / seconds[i - 1], sizes[i] / sizes[i - 1]
+            growth = f"{per_doubling(ratio, size_ratio):.2f}"
+            growth_per = f"{2 * per_doubling(ratio * events[i - 1] / events[i], size_ratio):.2f}"
         print(f"{label:>12} {seconds[i]:>8.3f} {growth:>20} {events[i]:>9,} {growth_per:>11}")
 
 
